@@ -1,0 +1,40 @@
+/** Defaults and wire limits, in one place so every adapter agrees on them. */
+
+/** Bits of the ring. 64 makes a key collision among a million peers about 1 in 36 million. */
+export const DEFAULT_M = 64;
+/** Copies of every file: one owner plus R - 1 backups on the following peers. */
+export const DEFAULT_REPLICAS = 3;
+
+/** Bytes of file content per chunk; under every data channel's max message size (64 KiB on werift) with room for the frame header. */
+export const CHUNK_SIZE = 60 * 1024;
+/** Chunk requests a download keeps in flight; enough to keep a loopback channel busy. */
+export const TRANSFER_WINDOW = 16;
+/** Largest frame a peer accepts on a data channel (header + chunk). */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** Largest JSON header inside a frame. */
+export const MAX_HEADER_BYTES = 32 * 1024;
+/** Longest filename a peer accepts. */
+export const MAX_NAME_LENGTH = 255;
+/** Largest file the ring accepts (chunk hashes travel in the metadata). */
+export const MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024;
+/** Names sent in one replication digest, so the message stays under MAX_HEADER_BYTES. */
+export const DIGEST_BATCH = 64;
+
+/** Ring maintenance periods (ms). Heartbeats well under a second so a crash is repaired in about one. */
+export const STABILIZE_MS = 200;
+export const CHECK_PREDECESSOR_MS = 200;
+export const FIX_FINGERS_MS = 100;
+export const MAINTAIN_MS = 400;
+/** A protocol request that gets no reply within this is a failure; the peer is then suspected. */
+export const RPC_TIMEOUT_MS = 1000;
+/** A chunk request may wait behind a busy channel longer than a ping. */
+export const CHUNK_TIMEOUT_MS = 5000;
+/** Lookup gives up after this many hops (a correct ring needs about log2 N). */
+export const MAX_LOOKUP_HOPS = 128;
+
+/** Signaling server limits. */
+export const SIGNAL_PATH = '/signal';
+export const MAX_SIGNAL_FRAME_BYTES = 64 * 1024;
+export const SIGNAL_RATE_PER_SECOND = 200;
+export const SIGNAL_MAX_CONNECTIONS_PER_IP = 256;
+export const BOOTSTRAP_PEERS = 4;

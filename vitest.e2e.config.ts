@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+// Real browsers: one file at a time, so tabs of two tests never share the two cores.
+export default defineConfig({
+  test: {
+    include: ['test/e2e/**/*.test.ts'],
+    fileParallelism: false,
+    testTimeout: 180_000,
+    hookTimeout: 60_000,
+  },
+});
