@@ -5,7 +5,7 @@ export type Address = string;
 
 export type Role = 'file' | 'backup';
 
-/** What a peer knows of a file without its bytes. `root` is the SHA-256 of the concatenated chunk hashes. */
+/** What a peer knows of a file without its bytes. */
 export interface FileMeta {
   name: string;
   size: number;
@@ -13,7 +13,7 @@ export interface FileMeta {
   chunks: number;
   /** Hex SHA-256 of each chunk, in order. */
   chunkHashes: string[];
-  /** Hex SHA-256 over the concatenation of the chunk hashes: the file's identity. */
+  /** Hex SHA-256 over the name, a zero byte and the chunk hashes: the identity of this version of the file. */
   root: string;
 }
 

@@ -1,0 +1,57 @@
+/** The `window.dht` object: the node contract outside tests and the page rely on. */
+import type { FileMeta } from '../shared/ring/types';
+
+export type Key = bigint | number;
+
+export interface Progress {
+  /** Bytes moved so far and in all. */
+  done: number;
+  total: number;
+}
+
+export interface TransferOptions {
+  onProgress?(progress: Progress): void;
+  signal?: AbortSignal;
+}
+
+export type ConnectionStatus = 'connecting' | 'online' | 'offline';
+
+export interface KnownPeer {
+  address: string;
+  key: Key;
+}
+
+export interface DhtEvents {
+  /** Ring pointers, files, backups or status changed. */
+  change: void;
+  /** Something a user should read: a failed transfer, a refused peer, a corrupted chunk that was refetched. */
+  notice: { level: 'info' | 'warn' | 'error'; message: string };
+}
+
+export interface DhtApi {
+  readonly host: string;
+  readonly port: number;
+  readonly M: number;
+  readonly N: Key;
+  readonly key: Key;
+  readonly successor: string;
+  readonly predecessor: string;
+  readonly files: string[];
+  readonly backUpFiles: string[];
+  readonly joined: boolean;
+  readonly status: ConnectionStatus;
+  hasher(text: string): Key;
+  join(address?: string): Promise<void>;
+  leave(): Promise<void>;
+  put(file: File, options?: TransferOptions): Promise<void>;
+  put(name: string, data: Blob | ArrayBuffer | Uint8Array, options?: TransferOptions): Promise<void>;
+  /** Resolves to the file's bytes, or null when no peer holds a file of that name. */
+  get(name: string, options?: TransferOptions): Promise<Blob | null>;
+  /** Metadata of a file this tab stores (owned or backup), for the page's lists. */
+  stored(name: string): FileMeta | undefined;
+  /** Every peer this tab knows of (fingers, successors, predecessors), for the ring picture. */
+  knownPeers(): KnownPeer[];
+  /** Open WebRTC links. */
+  connectionCount(): number;
+  on<E extends keyof DhtEvents>(event: E, listener: (detail: DhtEvents[E]) => void): () => void;
+}

@@ -1,0 +1,155 @@
+/**
+ * The files one node holds: an in-memory index over its BlobStore, the transfers arriving now, and the
+ * sources of puts it is serving. A chunk of a file still arriving can be asked for already: the request
+ * waits for that chunk, which lets replication run as a pipeline (putter -> owner -> backups).
+ */
+import { RingError } from './errors';
+import type { BlobStore, ChunkSource, Clock, FileMeta, Role, StoredFile } from './types';
+import { withTimeout } from './timers';
+
+class Arrival {
+  readonly have = new Set<number>();
+  private readonly waiters = new Map<number, Array<(ok: boolean) => void>>();
+  finished = false;
+
+  constructor(readonly done: Promise<void>) {}
+
+  arrived(index: number): void {
+    this.have.add(index);
+    for (const wake of this.waiters.get(index) ?? []) wake(true);
+    this.waiters.delete(index);
+  }
+
+  finish(): void {
+    this.finished = true;
+    for (const list of this.waiters.values()) for (const wake of list) wake(false);
+    this.waiters.clear();
+  }
+
+  /** Resolves true once chunk `index` is stored, false if the transfer ended without it. */
+  waitFor(index: number): Promise<boolean> {
+    if (this.have.has(index)) return Promise.resolve(true);
+    if (this.finished) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const list = this.waiters.get(index) ?? [];
+      list.push(resolve);
+      this.waiters.set(index, list);
+    });
+  }
+}
+
+export class LocalFiles {
+  private readonly index = new Map<string, StoredFile>();
+  private readonly arrivals = new Map<string, Arrival>();
+  private readonly serving = new Map<string, ChunkSource>();
+  /** Bumped on every change of the index, so replication can tell whether anything changed since it last looked. */
+  version = 0;
+
+  constructor(
+    private readonly store: BlobStore,
+    private readonly clock: Clock,
+    private readonly onChange: () => void,
+  ) {}
+
+  async load(): Promise<void> {
+    for (const file of await this.store.list()) this.index.set(file.meta.name, file);
+    this.touch();
+  }
+
+  get(name: string): StoredFile | undefined {
+    return this.index.get(name);
+  }
+
+  all(): StoredFile[] {
+    return [...this.index.values()];
+  }
+
+  names(role: Role): string[] {
+    return this.all()
+      .filter((f) => f.role === role)
+      .map((f) => f.meta.name)
+      .sort();
+  }
+
+  holds(name: string, root: string): boolean {
+    return this.index.get(name)?.meta.root === root;
+  }
+
+  async setRole(name: string, role: Role): Promise<void> {
+    const file = this.index.get(name);
+    if (!file || file.role === role) return;
+    await this.store.setRole(name, role);
+    this.index.set(name, { meta: file.meta, role });
+    this.touch();
+  }
+
+  async remove(name: string): Promise<void> {
+    if (!this.index.has(name)) return;
+    this.index.delete(name);
+    this.touch();
+    await this.store.remove(name);
+  }
+
+  /** Offers a put's bytes to peers until `stop` is called. */
+  serve(source: ChunkSource): () => void {
+    this.serving.set(source.meta.root, source);
+    return () => {
+      if (this.serving.get(source.meta.root) === source) this.serving.delete(source.meta.root);
+    };
+  }
+
+  isServing(root: string): boolean {
+    return this.serving.has(root);
+  }
+
+  /** A chunk we hold, are serving, or are receiving right now (then it waits for it, at most `waitMs`). */
+  async chunk(root: string, index: number, waitMs: number): Promise<Uint8Array> {
+    const source = this.serving.get(root);
+    if (source && index < source.meta.chunks) return source.read(index);
+    const arrival = this.arrivals.get(root);
+    if (arrival && !arrival.have.has(index)) {
+      const ok = await withTimeout(this.clock, waitMs, `chunk ${index}`, arrival.waitFor(index));
+      if (!ok) throw new RingError('all-replicas-failed', `chunk ${index} of ${root.slice(0, 12)} never arrived here`);
+    }
+    const data = await this.store.getChunk(root, index);
+    if (!data) throw new RingError('bad-message', `no chunk ${index} of ${root.slice(0, 12)} here`);
+    return data;
+  }
+
+  /**
+   * Receives a file by `pull`ing its chunks into the store, then makes it visible with the role `roleFor`
+   * gives at that moment. A second receive of the same file joins the first instead of fetching twice.
+   */
+  async receive(meta: FileMeta, roleFor: () => Role, pull: (write: (index: number, data: Uint8Array) => Promise<void>) => Promise<void>): Promise<void> {
+    if (this.holds(meta.name, meta.root)) return;
+    const running = this.arrivals.get(meta.root);
+    if (running) return running.done;
+    let settle!: { resolve: () => void; reject: (err: unknown) => void };
+    const arrival = new Arrival(new Promise<void>((resolve, reject) => (settle = { resolve, reject })));
+    arrival.done.catch(() => undefined);
+    this.arrivals.set(meta.root, arrival);
+    try {
+      await pull(async (index, data) => {
+        await this.store.putChunk(meta.root, index, data);
+        arrival.arrived(index);
+      });
+      const role = roleFor();
+      await this.store.commit(meta, role);
+      this.index.set(meta.name, { meta, role });
+      this.touch();
+      settle.resolve();
+    } catch (err) {
+      settle.reject(err);
+      await this.store.discard(meta.root, meta.chunks).catch(() => undefined);
+      throw err;
+    } finally {
+      arrival.finish();
+      this.arrivals.delete(meta.root);
+    }
+  }
+
+  private touch(): void {
+    this.version++;
+    this.onChange();
+  }
+}

@@ -1,0 +1,624 @@
+/**
+ * A Chord node: joins a ring, keeps its pointers right (stabilize, notify, check predecessor, fix fingers),
+ * routes lookups, and stores files with r-way replication. All I/O goes through the injected transport,
+ * store and clock, so the same code runs in a tab, in a Node peer and in the simulator.
+ */
+import { MAX_LOOKUP_HOPS } from '../constants';
+import { download } from '../transfer/download';
+import { rootMatches } from '../transfer/meta';
+import { parseReply, parseRequest, type PeerReply, type PeerRequest } from '../wire/peer';
+import { resolveConfig, type RingConfig } from './config';
+import { RingError, errorCode, errorMessage } from './errors';
+import { between, betweenRightIncl, fingerStart, hashKey } from './id';
+import { LocalFiles } from './local-files';
+import { Replication } from './replication';
+import { Routing } from './routing';
+import { every, sleep } from './timers';
+import type { Address, BlobStore, ChunkSource, Clock, Digest, Envelope, FileMeta, Logger, Random, Role, Transport } from './types';
+
+export type { RingConfig } from './config';
+
+export interface NodeOptions {
+  transport: Transport;
+  store: BlobStore;
+  clock: Clock;
+  random: Random;
+  log: Logger;
+  digest: Digest;
+  config?: Partial<RingConfig>;
+}
+
+export interface TransferProgress {
+  onProgress?(done: number, total: number): void;
+}
+
+export interface LookupResult {
+  owner: Address;
+  /** The owner followed by its successors: where the file's replicas live. */
+  replicas: Address[];
+  hops: number;
+}
+
+export interface NodeStats {
+  droppedMessages: number;
+  corruptChunks: number;
+}
+
+type Listener = () => void;
+type NoticeListener = (notice: { level: 'info' | 'warn' | 'error'; message: string }) => void;
+
+/** Offers wait for a whole file; give them time for a slow link (bytes per millisecond). */
+const MIN_TRANSFER_RATE = 50;
+const KEY_CACHE_LIMIT = 100_000;
+const OPERATION_ATTEMPTS = 3;
+
+export class ChordNode {
+  readonly address: Address;
+  readonly key: bigint;
+  readonly config: RingConfig;
+  readonly stats: NodeStats = { droppedMessages: 0, corruptChunks: 0 };
+  readonly routing: Routing;
+  private readonly local: LocalFiles;
+  private readonly replication: Replication;
+  private readonly keys = new Map<string, bigint>();
+  private readonly changeListeners = new Set<Listener>();
+  private readonly noticeListeners = new Set<NoticeListener>();
+  private phase: 'new' | 'started' | 'joined' | 'stopped' = 'new';
+  private session = new AbortController();
+  private stopTimers: Array<() => void> = [];
+  private nextFinger = 0;
+  private changeQueued = false;
+
+  constructor(private readonly opts: NodeOptions) {
+    this.config = resolveConfig(opts.config);
+    this.address = opts.transport.address;
+    this.key = this.keyOf(this.address);
+    this.routing = new Routing(this.address, this.key, this.config.m, this.config.r, (a) => this.keyOf(a), opts.clock, this.config.suspicionMs);
+    this.local = new LocalFiles(opts.store, opts.clock, () => this.changed());
+    this.replication = new Replication(this, this.local, this.routing, opts.log);
+    opts.transport.listen((from, msg) => this.handle(from, msg));
+    opts.transport.onPeerDown?.((peer) => this.peerDown(peer));
+  }
+
+  // ---- state --------------------------------------------------------------------------------------
+
+  get joined(): boolean {
+    return this.phase === 'joined';
+  }
+  get successor(): Address {
+    return this.routing.successor;
+  }
+  get predecessor(): Address | null {
+    return this.routing.predecessor;
+  }
+  get successors(): Address[] {
+    return [...this.routing.successors];
+  }
+  get predecessors(): Address[] {
+    return [...this.routing.predecessors];
+  }
+  get files(): string[] {
+    return this.local.names('file');
+  }
+  get backUpFiles(): string[] {
+    return this.local.names('backup');
+  }
+  stored(name: string): FileMeta | undefined {
+    return this.local.get(name)?.meta;
+  }
+
+  keyOf(text: string): bigint {
+    let key = this.keys.get(text);
+    if (key === undefined) {
+      if (this.keys.size >= KEY_CACHE_LIMIT) this.keys.clear();
+      key = hashKey(text, this.config.m);
+      this.keys.set(text, key);
+    }
+    return key;
+  }
+
+  on(event: 'change', cb: Listener): () => void;
+  on(event: 'notice', cb: NoticeListener): () => void;
+  on(event: 'change' | 'notice', cb: Listener | NoticeListener): () => void {
+    const set = (event === 'change' ? this.changeListeners : this.noticeListeners) as Set<typeof cb>;
+    set.add(cb);
+    return () => set.delete(cb);
+  }
+
+  notice(level: 'info' | 'warn' | 'error', message: string): void {
+    this.opts.log[level === 'error' ? 'warn' : level]('notice', { message });
+    for (const cb of this.noticeListeners) cb({ level, message });
+  }
+
+  /** Coalesces a burst of changes into one event. */
+  changed(): void {
+    if (this.changeQueued) return;
+    this.changeQueued = true;
+    queueMicrotask(() => {
+      this.changeQueued = false;
+      for (const cb of this.changeListeners) cb();
+    });
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    if (this.phase !== 'new') return;
+    this.phase = 'started';
+    await this.local.load();
+  }
+
+  /** Joins the ring through `bootstrap`, or starts a new ring without one. */
+  async join(bootstrap?: Address): Promise<void> {
+    await this.start();
+    if (this.phase === 'joined') return;
+    if (this.phase === 'stopped') throw new RingError('stopped', 'this node was stopped');
+    this.session = new AbortController();
+    this.routing.reset();
+    if (bootstrap && bootstrap !== this.address) await this.enterThrough(bootstrap);
+    this.phase = 'joined';
+    this.startTimers();
+    this.opts.log.info('joined', { address: this.address, successor: this.successor, predecessor: this.predecessor });
+    if (!this.routing.alone) await this.call(this.successor, { type: 'notify' }, ['ok']).catch(() => undefined);
+    this.replication.soon();
+    this.changed();
+  }
+
+  private async enterThrough(bootstrap: Address): Promise<void> {
+    const found = await this.lookup(this.key, bootstrap);
+    const successors = found.replicas.filter((a) => a !== this.address);
+    const succ = successors[0];
+    if (succ === undefined) return; // the ring holds only us (a reload that others still remember)
+    if (this.keyOf(succ) === this.key) {
+      throw new RingError('key-collision', `peer ${succ} already holds key ${this.key.toString(16)}; choose another address`);
+    }
+    const state = await this.stateOf(succ);
+    if (!state) throw new RingError('lookup-failed', `successor ${succ} did not answer`);
+    this.routing.setSuccessors(succ, state.successors);
+    const pred = state.predecessor;
+    if (pred && pred !== this.address && pred !== succ && between(this.key, this.keyOf(pred), this.keyOf(succ))) {
+      // Tentative until the real predecessor notifies us; it makes gets and ownership right from the start.
+      this.routing.predecessor = pred;
+      this.routing.setPredecessors(pred, state.predecessors);
+    } else {
+      this.routing.predecessor = null;
+    }
+  }
+
+  private startTimers(): void {
+    const { clock, random } = this.opts;
+    const c = this.config;
+    this.stopTimers = [
+      every(clock, c.stabilizeMs, random, () => this.stabilize()),
+      every(clock, c.checkPredecessorMs, random, () => this.checkPredecessor()),
+      every(clock, c.fixFingersMs, random, () => this.fixFingers()),
+      every(clock, c.maintainMs, random, () => this.replication.run()),
+    ];
+  }
+
+  private halt(): void {
+    for (const stop of this.stopTimers) stop();
+    this.stopTimers = [];
+    this.session.abort();
+  }
+
+  /** Graceful: every file we hold goes to the peers that take over our place, the neighbours are told, then we stop. */
+  async leave(): Promise<void> {
+    if (this.phase !== 'joined') return;
+    this.halt();
+    this.session = new AbortController();
+    const successors = this.routing.successors.filter((a) => a !== this.address);
+    if (successors.length > 0) {
+      await Promise.allSettled(successors.map((peer, i) => this.replication.ensureHeld(peer, this.local.all(), i === 0 ? 'file' : 'backup')));
+      const leaving: PeerRequest = { type: 'leaving', successors, predecessors: this.routing.predecessors };
+      const neighbours = new Set([this.routing.predecessor, this.successor].filter((a): a is Address => !!a && a !== this.address));
+      await Promise.allSettled([...neighbours].map((peer) => this.call(peer, leaving, ['ok'])));
+    }
+    this.session.abort();
+    this.phase = 'started';
+    this.routing.reset();
+    this.opts.log.info('left', { address: this.address });
+    this.changed();
+  }
+
+  /** A crash as seen from outside: no goodbyes, nothing more sent. */
+  stop(): void {
+    this.halt();
+    this.phase = 'stopped';
+  }
+
+  // ---- requests -----------------------------------------------------------------------------------
+
+  /** Sends a request and decodes the reply; a peer that does not answer is suspected. */
+  async call<K extends PeerReply['type']>(
+    to: Address,
+    body: PeerRequest,
+    expected: readonly K[],
+    options: { timeoutMs?: number; suspect?: boolean } = {},
+  ): Promise<{ reply: Extract<PeerReply, { type: K }>; data?: Uint8Array }> {
+    let envelope: Envelope;
+    try {
+      envelope = await this.opts.transport.request(to, { body }, { timeoutMs: options.timeoutMs ?? this.config.rpcTimeoutMs, signal: this.session.signal });
+    } catch (err) {
+      if (options.suspect !== false && errorCode(err) !== 'aborted') this.routing.suspect(to);
+      throw err;
+    }
+    this.routing.heardFrom(to);
+    const parsed = parseReply(envelope.body, expected);
+    if (!parsed.ok) {
+      this.stats.droppedMessages++;
+      this.opts.log.warn('bad-reply', { from: to, request: body.type, reason: parsed.reason });
+      throw new RingError('bad-message', `bad ${body.type} reply from ${to}: ${parsed.reason}`);
+    }
+    return { reply: parsed.value, data: envelope.data };
+  }
+
+  private async stateOf(peer: Address) {
+    try {
+      return (await this.call(peer, { type: 'state' }, ['state'])).reply;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Asks all candidates at once; the first of them in order that answers wins. */
+  private async firstAlive(candidates: Address[]) {
+    const distinct = [...new Set(candidates)].filter((a) => a !== this.address && !this.routing.isSuspected(a));
+    const states = await Promise.all(distinct.map((peer) => this.stateOf(peer)));
+    const i = states.findIndex((s) => s !== null);
+    return i < 0 ? null : { peer: distinct[i]!, state: states[i]! };
+  }
+
+  private async handle(from: Address, msg: Envelope): Promise<Envelope> {
+    if (this.phase === 'stopped') throw new RingError('stopped', 'node stopped');
+    const parsed = parseRequest(msg.body);
+    if (!parsed.ok) {
+      this.stats.droppedMessages++;
+      this.opts.log.warn('bad-request', { from, reason: parsed.reason });
+      throw new RingError('bad-message', parsed.reason);
+    }
+    this.routing.heardFrom(from);
+    const req = parsed.value;
+    if (this.phase !== 'joined' && req.type !== 'ping' && req.type !== 'chunk' && req.type !== 'meta') {
+      throw new RingError('not-joined', `${this.address} is not in a ring`);
+    }
+    return this.dispatch(from, req);
+  }
+
+  private async dispatch(from: Address, req: PeerRequest): Promise<Envelope> {
+    const reply = (body: PeerReply, data?: Uint8Array): Envelope => ({ body, data });
+    switch (req.type) {
+      case 'ping':
+        return reply({ type: 'ok' });
+      case 'state':
+        return reply({ type: 'state', predecessor: this.routing.predecessor, successors: this.routing.successors, predecessors: this.routing.predecessors });
+      case 'notify':
+        this.onNotify(from);
+        return reply({ type: 'ok' });
+      case 'find':
+        return reply(this.onFind(BigInt('0x' + req.key)));
+      case 'leaving':
+        this.onLeaving(from, req.successors, req.predecessors);
+        return reply({ type: 'ok' });
+      case 'digest':
+        this.replication.forget(from);
+        return reply({ type: 'missing', names: req.entries.filter((e) => !this.local.holds(e.name, e.root)).map((e) => e.name) });
+      case 'offer':
+        return reply({ type: 'stored', replicas: await this.onOffer(req.meta, req.role, req.sources, req.replicate) });
+      case 'chunk':
+        return reply({ type: 'chunk' }, await this.local.chunk(req.root, req.index, this.config.chunkTimeoutMs));
+      case 'meta':
+        return reply({ type: 'meta', meta: this.local.get(req.name)?.meta ?? null });
+    }
+  }
+
+  // ---- ring maintenance ---------------------------------------------------------------------------
+
+  private onNotify(from: Address): void {
+    if (from === this.address) return;
+    const pred = this.routing.predecessor;
+    if (pred === null || pred === this.address || this.routing.isSuspected(pred) || between(this.keyOf(from), this.keyOf(pred), this.key)) {
+      this.routing.predecessor = from;
+      this.routing.setPredecessors(from, []);
+      if (this.routing.alone) this.routing.setSuccessors(from, []);
+      this.pointersChanged();
+      void this.checkPredecessor();
+    }
+  }
+
+  private onFind(key: bigint): PeerReply {
+    const pred = this.routing.predecessor;
+    if (pred && pred !== this.address && betweenRightIncl(key, this.keyOf(pred), this.key)) {
+      return { type: 'found', successors: [this.address, ...this.routing.successors].slice(0, this.config.r) };
+    }
+    if (this.routing.ownsNext(key)) return { type: 'found', successors: this.routing.successors };
+    const next = this.routing.closestPreceding(key);
+    return next === this.address ? { type: 'found', successors: this.routing.successors } : { type: 'next', next };
+  }
+
+  private onLeaving(from: Address, successors: Address[], predecessors: Address[]): void {
+    this.routing.suspect(from);
+    if (this.routing.predecessor === from) {
+      const pred = predecessors.find((a) => a !== from && a !== this.address);
+      this.routing.predecessor = pred ?? (this.routing.successors.includes(from) ? null : this.address);
+      if (pred) this.routing.setPredecessors(pred, predecessors.slice(predecessors.indexOf(pred) + 1));
+      else this.routing.predecessors = [];
+    }
+    if (this.routing.successors.includes(from)) {
+      const rest = [...successors, ...this.routing.successors].filter((a) => a !== from && a !== this.address);
+      if (rest[0] !== undefined) this.routing.setSuccessors(rest[0], rest.slice(1));
+      else this.routing.reset();
+    }
+    this.pointersChanged();
+  }
+
+  private peerDown(peer: Address): void {
+    if (this.phase !== 'joined') return;
+    this.routing.suspect(peer);
+    if (peer === this.routing.predecessor) void this.checkPredecessor();
+    if (this.routing.successors.includes(peer)) void this.stabilize();
+  }
+
+  private pointersChanged(): void {
+    this.replication.soon();
+    this.changed();
+  }
+
+  private async stabilize(): Promise<void> {
+    if (this.phase !== 'joined') return;
+    if (this.routing.alone) {
+      const pred = this.routing.predecessor;
+      if (!pred || pred === this.address) return;
+      this.routing.setSuccessors(pred, []);
+    }
+    const before = this.routing.successors.join();
+    let succ = this.successor;
+    let state = this.routing.isSuspected(succ) ? null : await this.stateOf(succ);
+    if (!state) {
+      const alive = await this.firstAlive([...this.routing.successors.slice(1), ...this.routing.known()]);
+      if (!alive) {
+        this.routing.setSuccessors(this.address, []);
+        this.routing.predecessor = this.address;
+        this.pointersChanged();
+        return;
+      }
+      ({ peer: succ, state } = alive);
+    }
+    const x = state.predecessor;
+    if (x && x !== this.address && x !== succ && between(this.keyOf(x), this.key, this.keyOf(succ)) && !this.routing.isSuspected(x)) {
+      const closer = await this.stateOf(x);
+      if (closer) {
+        succ = x;
+        state = closer;
+      }
+    }
+    this.routing.setSuccessors(succ, state.successors);
+    if (state.predecessor !== this.address) await this.call(succ, { type: 'notify' }, ['ok']).catch(() => undefined);
+    if (this.routing.successors.join() !== before) this.pointersChanged();
+  }
+
+  private async checkPredecessor(): Promise<void> {
+    const pred = this.routing.predecessor;
+    if (this.phase !== 'joined' || !pred || pred === this.address) return;
+    const before = [pred, ...this.routing.predecessors].join();
+    const state = this.routing.isSuspected(pred) ? null : await this.stateOf(pred);
+    if (this.routing.predecessor !== pred) return; // a notify replaced it meanwhile
+    if (state) {
+      this.routing.setPredecessors(pred, state.predecessors);
+    } else {
+      // Fall back on the next live predecessor we know, so its range is ours (and its backups promoted) at once.
+      const alive = await this.firstAlive(this.routing.predecessors.slice(1));
+      if (this.routing.predecessor !== pred) return;
+      if (alive) {
+        this.routing.predecessor = alive.peer;
+        this.routing.setPredecessors(alive.peer, alive.state.predecessors);
+      } else {
+        this.routing.predecessor = null;
+        this.routing.predecessors = [];
+      }
+    }
+    if ([this.routing.predecessor, ...this.routing.predecessors].join() !== before) this.pointersChanged();
+  }
+
+  private async fixFingers(): Promise<void> {
+    if (this.phase !== 'joined' || this.routing.alone) return;
+    const { m } = this.config;
+    const i = this.nextFinger;
+    const { owner } = await this.lookup(fingerStart(this.key, i, m));
+    if (owner === this.address) {
+      this.routing.fingers[i] = null;
+      this.nextFinger = (i + 1) % m;
+      return;
+    }
+    // Fingers whose start also falls before that owner share it: one lookup fills them all.
+    const ownerKey = this.keyOf(owner);
+    let j = i;
+    while (j < m && betweenRightIncl(fingerStart(this.key, j, m), this.key, ownerKey)) this.routing.fingers[j++] = owner;
+    this.nextFinger = j > i ? j % m : (i + 1) % m;
+  }
+
+  /** Finds the owner of `key` iteratively, starting at `start`; a peer that fails is routed around. */
+  async lookup(key: bigint, start: Address = this.address): Promise<LookupResult> {
+    const avoid = new Set<Address>();
+    let lastError: unknown;
+    for (let attempt = 0; attempt < OPERATION_ATTEMPTS; attempt++) {
+      let current = start;
+      let hops = 0;
+      try {
+        while (hops <= MAX_LOOKUP_HOPS) {
+          if (current === this.address) {
+            const local = this.onFind(key);
+            if (local.type === 'found') return { owner: local.successors[0]!, replicas: local.successors, hops };
+            if (local.type !== 'next' || avoid.has(local.next)) {
+              const next = this.routing.closestPreceding(key, avoid);
+              if (next === this.address) return { owner: this.successor, replicas: this.routing.successors, hops };
+              current = next;
+            } else current = local.next;
+            continue;
+          }
+          hops++;
+          const { reply } = await this.call(current, { type: 'find', key: key.toString(16) }, ['found', 'next']);
+          if (reply.type === 'found') return { owner: reply.successors[0]!, replicas: reply.successors, hops };
+          if (reply.next === current || reply.next === this.address) {
+            return { owner: this.successor, replicas: this.routing.successors, hops };
+          }
+          current = reply.next;
+        }
+        throw new RingError('lookup-failed', `lookup of ${key.toString(16)} took more than ${MAX_LOOKUP_HOPS} hops`);
+      } catch (err) {
+        lastError = err;
+        if (errorCode(err) === 'aborted') throw err;
+        if (current !== this.address) avoid.add(current);
+        if (current === start && start !== this.address) break;
+      }
+    }
+    throw new RingError('lookup-failed', `lookup of ${key.toString(16)} failed: ${errorMessage(lastError)}`);
+  }
+
+  // ---- files --------------------------------------------------------------------------------------
+
+  private requireJoined(): void {
+    if (this.phase !== 'joined') throw new RingError('not-joined', 'not in a ring yet: join first');
+  }
+
+  transferTimeout(meta: FileMeta): number {
+    return this.config.rpcTimeoutMs * 10 + meta.size / MIN_TRANSFER_RATE;
+  }
+
+  /** Role this node gives a file it receives: its own view of the ring decides, the sender's hint only when it has none. */
+  roleFor(name: string, hint: Role): Role {
+    const resp = this.routing.responsibility(this.keyOf(name));
+    return resp === 'owner' ? 'file' : resp === 'replica' ? 'backup' : hint;
+  }
+
+  /** Pulls a file from `sources` into our store. */
+  receive(meta: FileMeta, hint: Role, sources: Address[]): Promise<void> {
+    return this.local.receive(
+      meta,
+      () => this.roleFor(meta.name, hint),
+      (write) =>
+        download({
+          meta,
+          // Ourselves only as the putter: asking our own arrival for a chunk would wait on itself.
+          sources: sources.filter((s) => s !== this.address || this.local.isServing(meta.root)),
+          window: this.config.transferWindow,
+          digest: this.opts.digest,
+          fetch: (source, index) => this.fetchChunk(source, meta.root, index),
+          write,
+          onCorrupt: (source, index) => this.corrupt(meta, source, index),
+          signal: this.session.signal,
+        }),
+    );
+  }
+
+  private async fetchChunk(source: Address, root: string, index: number): Promise<Uint8Array> {
+    if (source === this.address) return this.local.chunk(root, index, this.config.chunkTimeoutMs);
+    const { data } = await this.call(source, { type: 'chunk', root, index }, ['chunk'], { timeoutMs: this.config.chunkTimeoutMs * 2, suspect: false });
+    if (!data) throw new RingError('bad-message', `chunk reply from ${source} carried no data`);
+    return data;
+  }
+
+  private corrupt(meta: FileMeta, source: Address, index: number): void {
+    this.stats.corruptChunks++;
+    this.notice('warn', `Chunk ${index} of "${meta.name}" from peer ${source} failed its SHA-256 check; fetched it from another replica.`);
+  }
+
+  private async onOffer(meta: FileMeta, hint: Role, sources: Address[], replicate: boolean): Promise<number> {
+    if (!(await rootMatches(meta, this.opts.digest))) throw new RingError('bad-message', `offer of ${meta.name}: root does not match its chunk hashes`);
+    const own = this.receive(meta, hint, sources);
+    if (!replicate) {
+      await own;
+      return 1;
+    }
+    // Chain replication: each backup pulls from the one before it (falling back to us and the putter) while we still receive.
+    const targets = this.routing.successors.filter((a) => a !== this.address).slice(0, this.config.r - 1);
+    const backups = targets.map((peer, i) => {
+      const chain = [...targets.slice(0, i).reverse(), this.address, ...sources];
+      return this.call(peer, { type: 'offer', meta, role: 'backup', sources: chain, replicate: false }, ['stored'], { timeoutMs: this.transferTimeout(meta), suspect: false });
+    });
+    await own;
+    const results = await Promise.allSettled(backups);
+    return 1 + results.filter((r) => r.status === 'fulfilled').length;
+  }
+
+  /** Stores a file in the ring: resolves once its owner and the owner's backups hold it. */
+  async put(source: ChunkSource, opts: TransferProgress = {}): Promise<void> {
+    this.requireJoined();
+    const { meta } = source;
+    const stopServing = this.local.serve(source);
+    let lastError: unknown;
+    try {
+      for (let attempt = 0; attempt < OPERATION_ATTEMPTS; attempt++) {
+        try {
+          const { owner } = await this.lookup(this.keyOf(meta.name));
+          if (owner === this.address) await this.onOffer(meta, 'file', [this.address], true);
+          else await this.call(owner, { type: 'offer', meta, role: 'file', sources: [this.address], replicate: true }, ['stored'], { timeoutMs: this.transferTimeout(meta) });
+          opts.onProgress?.(meta.size, meta.size);
+          return;
+        } catch (err) {
+          lastError = err;
+          if (['aborted', 'quota-exceeded', 'not-joined'].includes(errorCode(err) ?? '')) throw err;
+          await sleep(this.opts.clock, this.config.stabilizeMs, this.session.signal);
+        }
+      }
+    } finally {
+      stopServing();
+    }
+    throw new RingError('all-replicas-failed', `put of ${meta.name} failed: ${errorMessage(lastError)}`);
+  }
+
+  /** Reads a file from the ring into `sink` (chunks may come in any order). Resolves to null when no replica has it. */
+  async get(name: string, sink: (index: number, data: Uint8Array) => void | Promise<void>, opts: TransferProgress = {}): Promise<FileMeta | null> {
+    this.requireJoined();
+    const got = new Set<number>();
+    let gotRoot: string | undefined;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < OPERATION_ATTEMPTS; attempt++) {
+      try {
+        const { replicas } = await this.lookup(this.keyOf(name));
+        const candidates = [...new Set([...replicas.slice(0, this.config.r), ...(this.local.get(name) ? [this.address] : [])])];
+        const metas = await Promise.all(candidates.map((peer) => this.metaAt(peer, name)));
+        const chosen = metas.find((m): m is FileMeta => !!m);
+        if (!chosen) {
+          if (metas.every((m) => m === null)) return null;
+          throw new RingError('all-replicas-failed', `no replica of ${name} answered`);
+        }
+        if (!(await rootMatches(chosen, this.opts.digest))) throw new RingError('corrupt', `metadata of ${name} does not match its hashes`);
+        if (gotRoot !== chosen.root) got.clear(); // a newer version: chunks of the old one do not count
+        gotRoot = chosen.root;
+        const sources = candidates.filter((_, i) => metas[i]?.root === chosen.root);
+        await download({
+          meta: chosen,
+          sources,
+          have: got,
+          window: this.config.transferWindow,
+          digest: this.opts.digest,
+          fetch: (source, index) => this.fetchChunk(source, chosen.root, index),
+          write: async (index, data) => {
+            await sink(index, data);
+            got.add(index);
+          },
+          onCorrupt: (source, index) => this.corrupt(chosen, source, index),
+          onProgress: opts.onProgress,
+          signal: this.session.signal,
+        });
+        return chosen;
+      } catch (err) {
+        lastError = err;
+        if (errorCode(err) === 'aborted') throw err;
+        await sleep(this.opts.clock, this.config.stabilizeMs, this.session.signal);
+      }
+    }
+    throw new RingError('all-replicas-failed', `get of ${name} failed after all replicas: ${errorMessage(lastError)}`);
+  }
+
+  /** A replica's metadata for `name`: the meta, null when it has none, undefined when it did not answer. */
+  private async metaAt(peer: Address, name: string): Promise<FileMeta | null | undefined> {
+    if (peer === this.address) return this.local.get(name)?.meta ?? null;
+    try {
+      return (await this.call(peer, { type: 'meta', name }, ['meta'], { suspect: false })).reply.meta;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * A node's view of the ring: successor list, predecessor list and finger table. No I/O: the node feeds it
+ * what it learns, and it answers routing questions. Peers that failed a request are suspected for a while
+ * and left out of routing.
+ */
+import { between, betweenRightIncl, distance } from './id';
+import type { Address, Clock } from './types';
+
+export class Routing {
+  successors: Address[];
+  predecessor: Address | null;
+  /** predecessors[0] is the predecessor, then its predecessor, and so on. */
+  predecessors: Address[] = [];
+  /** True when the predecessor list went round the whole ring (fewer than r + 1 peers). */
+  predecessorsWrapped = false;
+  readonly fingers: (Address | null)[];
+  private readonly suspects = new Map<Address, number>();
+
+  constructor(
+    readonly self: Address,
+    readonly selfKey: bigint,
+    readonly m: number,
+    readonly r: number,
+    private readonly keyOf: (address: Address) => bigint,
+    private readonly clock: Clock,
+    private readonly suspicionMs: number,
+  ) {
+    this.successors = [self];
+    this.predecessor = self;
+    this.fingers = new Array<Address | null>(m).fill(null);
+  }
+
+  get successor(): Address {
+    return this.successors[0] ?? this.self;
+  }
+
+  get alone(): boolean {
+    return this.successor === this.self;
+  }
+
+  reset(): void {
+    this.successors = [this.self];
+    this.predecessor = this.self;
+    this.predecessors = [];
+    this.predecessorsWrapped = false;
+    this.fingers.fill(null);
+  }
+
+  suspect(peer: Address): void {
+    if (peer === this.self) return;
+    this.suspects.set(peer, this.clock.now() + this.suspicionMs);
+    this.fingers.forEach((f, i) => {
+      if (f === peer) this.fingers[i] = null;
+    });
+  }
+
+  /** A peer that speaks to us is alive, whatever we thought. */
+  heardFrom(peer: Address): void {
+    this.suspects.delete(peer);
+  }
+
+  isSuspected(peer: Address): boolean {
+    const until = this.suspects.get(peer);
+    if (until === undefined) return false;
+    if (until > this.clock.now()) return true;
+    this.suspects.delete(peer);
+    return false;
+  }
+
+  /** Successor list from a successor and that successor's own list: distinct, without us, at most r long. */
+  setSuccessors(first: Address, rest: Address[]): void {
+    this.successors = this.chain(first, rest).list;
+    if (this.successors.length === 0) this.successors = [this.self];
+  }
+
+  setPredecessors(first: Address, rest: Address[]): void {
+    const { list, wrapped } = this.chain(first, rest);
+    this.predecessors = list;
+    this.predecessorsWrapped = wrapped;
+  }
+
+  /** Distinct peers, at most r, stopping where the list comes back round to us (wrapped). */
+  private chain(first: Address, rest: Address[]): { list: Address[]; wrapped: boolean } {
+    const list: Address[] = [];
+    for (const peer of [first, ...rest]) {
+      if (peer === this.self) return { list, wrapped: true };
+      if (!list.includes(peer)) list.push(peer);
+      if (list.length === this.r) break;
+    }
+    return { list, wrapped: false };
+  }
+
+  /** The closest peer we know that precedes `key`: the next hop of a lookup. Returns self when none is closer. */
+  closestPreceding(key: bigint, exclude?: ReadonlySet<Address>): Address {
+    let best = this.self;
+    let bestDistance = distance(this.selfKey, key, this.m);
+    const consider = (peer: Address | null) => {
+      if (peer === null || peer === this.self || exclude?.has(peer) || this.isSuspected(peer)) return;
+      const k = this.keyOf(peer);
+      if (!between(k, this.selfKey, key)) return;
+      const d = distance(k, key, this.m);
+      if (d < bestDistance) {
+        best = peer;
+        bestDistance = d;
+      }
+    };
+    for (const f of this.fingers) consider(f);
+    for (const s of this.successors) consider(s);
+    return best;
+  }
+
+  /** The first live successor that follows `key`'s owner range locally: key in (self, successor]. */
+  ownsNext(key: bigint): boolean {
+    return betweenRightIncl(key, this.selfKey, this.keyOf(this.successor));
+  }
+
+  /**
+   * What this node should hold of a key: 'owner' for (predecessor, self], 'replica' for the r - 1 ranges
+   * before that (we are one of their owners' backups), 'none' beyond, 'unknown' while the predecessor
+   * list is not filled in yet.
+   */
+  responsibility(key: bigint): 'owner' | 'replica' | 'none' | 'unknown' {
+    if (this.alone) return 'owner';
+    const pred = this.predecessor;
+    if (pred === null || pred === this.self) return 'unknown';
+    if (betweenRightIncl(key, this.keyOf(pred), this.selfKey)) return 'owner';
+    if (this.predecessorsWrapped) return 'replica';
+    const far = this.predecessors[this.r - 1];
+    if (far === undefined) return 'unknown';
+    return betweenRightIncl(key, this.keyOf(far), this.selfKey) ? 'replica' : 'none';
+  }
+
+  /** Every distinct peer we know of. */
+  known(): Address[] {
+    const all = new Set<Address>([...this.successors, ...this.predecessors, ...this.fingers.filter((f): f is Address => f !== null)]);
+    if (this.predecessor) all.add(this.predecessor);
+    all.delete(this.self);
+    return [...all];
+  }
+}

@@ -1,0 +1,49 @@
+/** File identity: per-chunk SHA-256 hashes and a root hash over them, so chunks can be checked one by one. */
+import { toHex } from '../ring/id';
+import type { ChunkSource, Digest, FileMeta } from '../ring/types';
+
+function fromHex(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+const encoder = new TextEncoder();
+
+/** The file's identity: SHA-256 over its name and its chunk hashes, so two names with equal bytes never share chunks. */
+export async function rootOf(name: string, chunkHashes: string[], digest: Digest): Promise<string> {
+  const nameBytes = encoder.encode(name);
+  const joined = new Uint8Array(nameBytes.length + 1 + chunkHashes.length * 32);
+  joined.set(nameBytes, 0);
+  chunkHashes.forEach((h, i) => joined.set(fromHex(h), nameBytes.length + 1 + i * 32));
+  return toHex(await digest(joined));
+}
+
+/** True when the metadata's root really is the hash of its name and chunk hashes (a peer cannot lie about one without the other). */
+export async function rootMatches(meta: FileMeta, digest: Digest): Promise<boolean> {
+  return (await rootOf(meta.name, meta.chunkHashes, digest)) === meta.root;
+}
+
+export async function chunkMatches(meta: FileMeta, index: number, data: Uint8Array, digest: Digest): Promise<boolean> {
+  const expectedLength = index === meta.chunks - 1 ? meta.size - index * meta.chunkSize : meta.chunkSize;
+  return data.length === expectedLength && toHex(await digest(data)) === meta.chunkHashes[index];
+}
+
+/** Builds the metadata of a file from a chunk reader, hashing each chunk once; the bytes are not kept. */
+export async function describe(
+  name: string,
+  size: number,
+  chunkSize: number,
+  read: (index: number) => Promise<Uint8Array>,
+  digest: Digest,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ChunkSource> {
+  const chunks = Math.ceil(size / chunkSize);
+  const chunkHashes: string[] = [];
+  for (let i = 0; i < chunks; i++) {
+    chunkHashes.push(toHex(await digest(await read(i))));
+    onProgress?.(Math.min(size, (i + 1) * chunkSize), size);
+  }
+  const meta: FileMeta = { name, size, chunkSize, chunks, chunkHashes, root: await rootOf(name, chunkHashes, digest) };
+  return { meta, read };
+}
