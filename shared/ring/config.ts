@@ -15,6 +15,8 @@ export interface RingConfig {
   transferWindow: number;
   /** How long a peer that failed a request is left out of routing unless it speaks to us first. */
   suspicionMs: number;
+  /** How often a node looks for peers outside its ring (a healed partition, a second ring started at the same time). */
+  reuniteMs: number;
   /** Every this many maintenance rounds an owner re-checks its backups even if nothing changed. */
   resyncRounds: number;
 }
@@ -32,6 +34,7 @@ export const DEFAULT_CONFIG: RingConfig = {
   transferWindow: C.TRANSFER_WINDOW,
   suspicionMs: 5000,
   resyncRounds: 25,
+  reuniteMs: 1000,
 };
 
 export function resolveConfig(partial: Partial<RingConfig> = {}): RingConfig {

@@ -193,6 +193,7 @@ export class ChordNode {
       every(clock, c.checkPredecessorMs, random, () => this.checkPredecessor()),
       every(clock, c.fixFingersMs, random, () => this.fixFingers()),
       every(clock, c.maintainMs, random, () => this.replication.run()),
+      every(clock, c.reuniteMs, random, () => this.reunite()),
     ];
   }
 
@@ -435,6 +436,29 @@ export class ChordNode {
     let j = i;
     while (j < m && betweenRightIncl(fingerStart(this.key, j, m), this.key, ownerKey)) this.routing.fingers[j++] = owner;
     this.nextFinger = j > i ? j % m : (i + 1) % m;
+  }
+
+  /** Peers that an adapter learnt of (e.g. from the signaling server); tried by `reunite`. */
+  remember(peers: Address[]): void {
+    for (const peer of peers) this.routing.remember(peer);
+  }
+
+  /**
+   * Asks a remembered peer who our successor is in its ring. If that peer is closer than ours, two rings
+   * (after a partition, or two started at once) begin to zip together: stabilize and notify do the rest.
+   */
+  private async reunite(): Promise<void> {
+    if (this.phase !== 'joined') return;
+    const peer = this.routing.takeRemembered(this.opts.random);
+    if (peer === undefined || this.routing.isSuspected(peer)) return;
+    const { replicas } = await this.lookup(this.key, peer).catch(() => ({ replicas: [] as Address[] }));
+    const found = replicas.find((a) => a !== this.address);
+    if (found === undefined) return;
+    if (this.routing.alone || between(this.keyOf(found), this.key, this.keyOf(this.successor))) {
+      this.opts.log.info('reunite', { via: peer, successor: found });
+      this.routing.setSuccessors(found, []);
+      await this.stabilize();
+    }
   }
 
   /** Finds the owner of `key` iteratively, starting at `start`; a peer that fails is routed around. */

@@ -6,6 +6,8 @@
 import { between, betweenRightIncl, distance } from './id';
 import type { Address, Clock } from './types';
 
+const REMEMBERED_LIMIT = 64;
+
 export class Routing {
   successors: Address[];
   predecessor: Address | null;
@@ -15,6 +17,8 @@ export class Routing {
   predecessorsWrapped = false;
   readonly fingers: (Address | null)[];
   private readonly suspects = new Map<Address, number>();
+  /** Peers we lost touch with or were told of: tried now and then, so rings split by a partition find each other again. */
+  private readonly remembered = new Set<Address>();
 
   constructor(
     readonly self: Address,
@@ -49,9 +53,24 @@ export class Routing {
   suspect(peer: Address): void {
     if (peer === this.self) return;
     this.suspects.set(peer, this.clock.now() + this.suspicionMs);
+    this.remember(peer);
     this.fingers.forEach((f, i) => {
       if (f === peer) this.fingers[i] = null;
     });
+  }
+
+  remember(peer: Address): void {
+    if (peer === this.self) return;
+    if (this.remembered.size >= REMEMBERED_LIMIT) this.remembered.delete(this.remembered.values().next().value!);
+    this.remembered.add(peer);
+  }
+
+  /** A remembered peer to try, chosen by `random`, taken off the list (it is put back if it fails again). */
+  takeRemembered(random: () => number): Address | undefined {
+    const all = [...this.remembered];
+    const peer = all[Math.floor(random() * all.length)];
+    if (peer !== undefined) this.remembered.delete(peer);
+    return peer;
   }
 
   /** A peer that speaks to us is alive, whatever we thought. */

@@ -1,0 +1,203 @@
+/**
+ * `window.dht`: the node contract on top of a ChordNode running in this tab. Before the signaling server
+ * has given the tab its id there is no node yet; the fields then describe a tab that is not in a ring.
+ */
+import { hashKey, publicKey, ringSize } from '../../shared/ring/id';
+import { ChordNode, type RingConfig } from '../../shared/ring/node';
+import { resolveConfig } from '../../shared/ring/config';
+import { RingError, errorMessage } from '../../shared/ring/errors';
+import { systemClock } from '../../shared/ring/system-clock';
+import type { BlobStore, ChunkSource, FileMeta, Logger, Transport } from '../../shared/ring/types';
+import type { ConnectionStatus, DhtApi, DhtEvents, Key, KnownPeer, TransferOptions } from '../dht-api';
+import { Emitter } from '../net/emitter';
+import { sourceFromBlob } from './blob-source';
+import { webDigest } from './web-digest';
+
+export interface DhtDeps {
+  status(): ConnectionStatus;
+  /** Peers the signaling server suggested to bootstrap from. */
+  bootstrapPeers(): string[];
+  askPeers(): Promise<string[]>;
+  transport(id: string): Transport & { connections(): string[] };
+  store(id: string): BlobStore;
+  log: Logger;
+  config?: Partial<RingConfig>;
+}
+
+/** Rounds of trying the suggested peers before a tab starts a ring of its own. */
+const JOIN_ROUNDS = 3;
+const JOIN_RETRY_MS = 300;
+/** A tab alone in its ring asks the server this often whether others are around. */
+const LONELY_CHECK_MS = 3000;
+
+export class BrowserDht implements DhtApi {
+  readonly port = 0;
+  readonly M: number;
+  readonly N: Key;
+  private node: ChordNode | null = null;
+  private transport: (Transport & { connections(): string[] }) | null = null;
+  private readonly events = new Emitter<DhtEvents>();
+  private readonly config: RingConfig;
+  private attached: Promise<ChordNode>;
+  private resolveAttached!: (node: ChordNode) => void;
+
+  constructor(private readonly deps: DhtDeps) {
+    this.config = resolveConfig(deps.config);
+    this.M = this.config.m;
+    this.N = publicKey(ringSize(this.M), this.M);
+    this.attached = new Promise((resolve) => (this.resolveAttached = resolve));
+    setInterval(() => void this.lookForCompany(), LONELY_CHECK_MS);
+  }
+
+  /** Gives the tab its node once the signaling server has named it. */
+  attach(id: string): void {
+    if (this.node) {
+      if (this.node.address !== id) this.deps.log.warn('id-changed', { was: this.node.address, now: id });
+      return;
+    }
+    this.transport = this.deps.transport(id);
+    const node = new ChordNode({
+      transport: this.transport,
+      store: this.deps.store(id),
+      clock: systemClock,
+      random: Math.random,
+      log: this.deps.log,
+      digest: webDigest,
+      config: this.config,
+    });
+    node.on('change', () => this.events.emit('change', undefined));
+    node.on('notice', (notice) => this.events.emit('notice', notice));
+    this.node = node;
+    this.resolveAttached(node);
+    void node.start().then(() => this.events.emit('change', undefined));
+  }
+
+  /** The signaling connection went up or down. */
+  statusChanged(): void {
+    this.events.emit('change', undefined);
+  }
+
+  get host(): string {
+    return this.node?.address ?? '';
+  }
+  get key(): Key {
+    return publicKey(this.node?.key ?? 0n, this.M);
+  }
+  get successor(): string {
+    return this.node?.successor ?? '';
+  }
+  get predecessor(): string {
+    return this.node?.predecessor ?? '';
+  }
+  get files(): string[] {
+    return this.node?.files ?? [];
+  }
+  get backUpFiles(): string[] {
+    return this.node?.backUpFiles ?? [];
+  }
+  get joined(): boolean {
+    return this.node?.joined ?? false;
+  }
+  get status(): ConnectionStatus {
+    return this.deps.status();
+  }
+
+  hasher(text: string): Key {
+    return publicKey(hashKey(text, this.M), this.M);
+  }
+
+  /** `address`: another tab's host to join through; '' for a new ring; omitted to use the peers the server suggests. */
+  async join(address?: string): Promise<void> {
+    const node = await this.attached;
+    if (address !== undefined) return node.join(address || undefined);
+    for (let round = 0; round < JOIN_ROUNDS; round++) {
+      const peers = round === 0 ? this.deps.bootstrapPeers() : await this.deps.askPeers().catch(() => []);
+      if (peers.length === 0) break;
+      node.remember(peers);
+      for (const peer of peers) {
+        try {
+          return await node.join(peer);
+        } catch (err) {
+          this.deps.log.info('join-attempt-failed', { via: peer, reason: errorMessage(err) });
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, JOIN_RETRY_MS));
+    }
+    // Nobody to join: start a ring. Peers remembered above are tried again later, so two rings started at once merge.
+    await node.join();
+  }
+
+  async leave(): Promise<void> {
+    await this.node?.leave();
+  }
+
+  put(file: File, options?: TransferOptions): Promise<void>;
+  put(name: string, data: Blob | ArrayBuffer | Uint8Array, options?: TransferOptions): Promise<void>;
+  async put(first: File | string, second?: Blob | ArrayBuffer | Uint8Array | TransferOptions, third?: TransferOptions): Promise<void> {
+    const node = this.requireJoined();
+    const [name, blob, options] =
+      typeof first === 'string' ? [first, toBlob(second as Blob | ArrayBuffer | Uint8Array), third] : [first.name, first, second as TransferOptions | undefined];
+    const size = blob.size;
+    const report = (done: number) => options?.onProgress?.({ done: Math.min(size, done), total: size });
+    // Progress: the first half is hashing the file, the second half is the owner reading it from us.
+    const source = await sourceFromBlob(name, blob, this.config.chunkSize, webDigest, (done) => report(done / 2));
+    let served = 0;
+    const counted: ChunkSource = {
+      meta: source.meta,
+      read: async (index) => {
+        const data = await source.read(index);
+        served = Math.min(size, served + data.length);
+        report(size / 2 + served / 2);
+        return data;
+      },
+    };
+    await node.put(counted);
+    report(size);
+  }
+
+  async get(name: string, options?: TransferOptions): Promise<Blob | null> {
+    const node = this.requireJoined();
+    const parts: Blob[] = [];
+    const meta = await node.get(
+      name,
+      (index, data) => {
+        parts[index] = new Blob([data as Uint8Array<ArrayBuffer>]);
+      },
+      { onProgress: (done, total) => options?.onProgress?.({ done, total }) },
+    );
+    return meta ? new Blob(parts) : null;
+  }
+
+  stored(name: string): FileMeta | undefined {
+    return this.node?.stored(name);
+  }
+
+  knownPeers(): KnownPeer[] {
+    const node = this.node;
+    if (!node) return [];
+    return [node.address, ...node.routing.known()].map((address) => ({ address, key: this.hasher(address) }));
+  }
+
+  connectionCount(): number {
+    return this.transport?.connections().length ?? 0;
+  }
+
+  on<E extends keyof DhtEvents>(event: E, listener: (detail: DhtEvents[E]) => void): () => void {
+    return this.events.on(event, listener);
+  }
+
+  private requireJoined(): ChordNode {
+    if (!this.node?.joined) throw new RingError('not-joined', 'Not in a ring yet: wait until the page says joined.');
+    return this.node;
+  }
+
+  private async lookForCompany(): Promise<void> {
+    const node = this.node;
+    if (!node?.joined || !node.routing.alone || this.status !== 'online') return;
+    node.remember(await this.deps.askPeers().catch(() => []));
+  }
+}
+
+function toBlob(data: Blob | ArrayBuffer | Uint8Array): Blob {
+  return data instanceof Blob ? data : new Blob([data as Uint8Array<ArrayBuffer>]);
+}

@@ -1,0 +1,81 @@
+/** The page: status, ring picture, file lists, upload and fetch, all redrawn from `window.dht`. */
+import type { DhtApi } from '../dht-api';
+import { renderFileList } from './file-lists';
+import { mountFetch } from './fetch';
+import { keyHex, statusText } from './format';
+import { createMessages } from './messages';
+import { ownedRange, ringDots, type RingInput } from './ring-model';
+import { createRingView } from './ring-view';
+import { mountUpload } from './upload';
+
+/** The connection count has no change event of its own, so the page also redraws on this period. */
+const REFRESH_MS = 1000;
+
+/** Wires the page inside `root` (the layout of index.html) to `dht`. */
+export function mountUi(root: HTMLElement, dht: DhtApi): void {
+  const find = <T extends Element = HTMLElement>(id: string): T => {
+    const element = root.querySelector<T>(`#${id}`);
+    if (!element) throw new Error(`The page has no #${id} element`);
+    return element;
+  };
+  const text = (id: string, value: string): void => {
+    find(id).textContent = value;
+  };
+  const messages = createMessages(find('messages'));
+  const drawRing = createRingView(find<SVGSVGElement>('ring'));
+  mountUpload({ input: find('file-input'), dropZone: find('drop-zone'), rows: find('uploads') }, dht, messages);
+  mountFetch(
+    { form: find('fetch-form'), name: find('fetch-name'), button: find('fetch-button'), status: find('fetch-status'), link: find('download-link') },
+    dht,
+    messages,
+  );
+
+  const peerLabel = (address: string): string => {
+    if (!address) return '—';
+    return address === dht.host ? `${address} (this tab)` : address;
+  };
+
+  const render = (): void => {
+    const status = find('status');
+    status.textContent = statusText(dht.status, dht.joined);
+    status.dataset.state = dht.joined ? 'joined' : dht.status;
+    text('peer-id', dht.host);
+    text('peer-key', keyHex(dht.key, dht.M));
+    text('successor', peerLabel(dht.successor));
+    text('predecessor', peerLabel(dht.predecessor));
+    text('connections', String(dht.connectionCount()));
+
+    const input: RingInput = {
+      m: dht.M,
+      n: dht.N,
+      self: { address: dht.host, key: dht.key },
+      successor: dht.successor,
+      predecessor: dht.predecessor,
+      peers: dht.knownPeers(),
+      owned: dht.files.map((name) => ({ name, key: dht.hasher(name) })),
+      backups: dht.backUpFiles.map((name) => ({ name, key: dht.hasher(name) })),
+    };
+    const dots = ringDots(input);
+    drawRing({ dots, range: ownedRange(input) });
+    text('peer-count', String(dots.filter((dot) => dot.kind === 'peer').length));
+
+    const stored = (name: string) => dht.stored(name);
+    renderFileList(find('files'), dht.files, stored);
+    renderFileList(find('backups'), dht.backUpFiles, stored);
+  };
+
+  // Many changes can land in one frame (a join moves pointers and files at once): draw once per frame.
+  let pending = false;
+  const schedule = (): void => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      render();
+    });
+  };
+  dht.on('change', schedule);
+  dht.on('notice', ({ level, message }) => messages.show(level, message));
+  setInterval(schedule, REFRESH_MS);
+  render();
+}
