@@ -1,0 +1,154 @@
+/** Test helpers: a server whose clients are all closed in `finally`, a WebSocket client with bounded waits, a recording logger. */
+import WebSocket, { type ClientOptions } from 'ws';
+import { SIGNAL_PATH } from '../../shared/constants';
+import type { Logger } from '../../shared/ring/types';
+import { parseServerMessage, type ServerMessage } from '../../shared/wire/signal';
+import { startSignalServer, type SignalServer, type SignalServerOptions } from '../../signaling-server/server';
+
+const WAIT_MS = 2000;
+
+export type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
+
+export interface Closed {
+  code: number;
+  reason: string;
+}
+
+/** Every frame the server sends must pass parseServerMessage, so these tests also check the server's output schema. */
+export class TestClient {
+  private readonly inbox: ServerMessage[] = [];
+  private readonly waiting: Array<() => void> = [];
+  private failure: Error | undefined;
+  private closedWith: Closed | undefined;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const parsed = parseServerMessage(data.toString());
+      if (parsed.ok) this.inbox.push(parsed.msg);
+      else this.failure ??= new Error(`server sent an invalid message (${parsed.code}: ${parsed.message}): ${data.toString()}`);
+      this.wake();
+    });
+    ws.on('close', (code, reason) => {
+      this.closedWith = { code, reason: reason.toString() };
+      this.wake();
+    });
+    ws.on('error', () => {});
+  }
+
+  static open(baseUrl: string, options: ClientOptions & { path?: string } = {}): Promise<TestClient> {
+    const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + (options.path ?? SIGNAL_PATH), options);
+    const client = new TestClient(ws);
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(client));
+      ws.once('error', reject);
+    });
+  }
+
+  send(msg: unknown): void {
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  sendRaw(data: string | Buffer): void {
+    this.ws.send(data);
+  }
+
+  /** The next message, which must be of `type` when one is given. */
+  async next<T extends ServerMessage['type']>(type?: T, timeoutMs = WAIT_MS): Promise<Extract<ServerMessage, { type: T }>> {
+    await this.until(() => this.inbox.length > 0 || this.closedWith !== undefined, timeoutMs, `a message${type ? ` of type ${type}` : ''}`);
+    const msg = this.inbox.shift();
+    if (!msg) throw new Error(`connection closed (${this.closedWith?.code}) while waiting for a message`);
+    if (type !== undefined && msg.type !== type) throw new Error(`expected ${type}, got ${JSON.stringify(msg)}`);
+    return msg as Extract<ServerMessage, { type: T }>;
+  }
+
+  async closed(timeoutMs = WAIT_MS): Promise<Closed> {
+    await this.until(() => this.closedWith !== undefined, timeoutMs, 'the connection to close');
+    return this.closedWith as Closed;
+  }
+
+  get isOpen(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  close(): void {
+    this.ws.terminate();
+  }
+
+  private wake(): void {
+    for (const resolve of this.waiting.splice(0)) resolve();
+  }
+
+  private async until(ready: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!ready()) {
+      if (this.failure) throw this.failure;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiting.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    if (this.failure) throw this.failure;
+  }
+}
+
+export interface RecordedLine {
+  level: 'debug' | 'info' | 'warn';
+  event: string;
+  fields: Record<string, unknown>;
+}
+
+export function recordingLogger(): Logger & { lines: RecordedLine[] } {
+  const lines: RecordedLine[] = [];
+  const record = (level: RecordedLine['level']) => (event: string, fields: Record<string, unknown> = {}) =>
+    void lines.push({ level, event, fields });
+  return { lines, debug: record('debug'), info: record('info'), warn: record('warn') };
+}
+
+/** Polls a condition with a deadline, for effects that are not messages (a log line, a registry entry). */
+export async function eventually(check: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export interface Harness {
+  server: SignalServer;
+  log: ReturnType<typeof recordingLogger>;
+  open(options?: ClientOptions & { path?: string }): Promise<TestClient>;
+  /** Opens a client and registers it with hello. */
+  join(id?: string): Promise<{ client: TestClient; welcome: Welcome }>;
+}
+
+/** Runs `body` against a fresh server on a random port; the server and every client it opened are closed afterwards. */
+export async function withServer(opts: SignalServerOptions, body: (h: Harness) => Promise<void>): Promise<void> {
+  const log = recordingLogger();
+  const server = await startSignalServer({ port: 0, log, ...opts });
+  const clients: TestClient[] = [];
+  const harness: Harness = {
+    server,
+    log,
+    async open(options) {
+      const client = await TestClient.open(server.url, options);
+      clients.push(client);
+      return client;
+    },
+    async join(id) {
+      const client = await harness.open();
+      client.send(id === undefined ? { type: 'hello' } : { type: 'hello', id });
+      return { client, welcome: await client.next('welcome') };
+    },
+  };
+  try {
+    await body(harness);
+  } finally {
+    for (const client of clients) client.close();
+    await server.close();
+  }
+}
