@@ -55,3 +55,9 @@ export interface DhtApi {
   connectionCount(): number;
   on<E extends keyof DhtEvents>(event: E, listener: (detail: DhtEvents[E]) => void): () => void;
 }
+
+declare global {
+  interface Window {
+    dht?: DhtApi;
+  }
+}

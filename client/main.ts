@@ -1,0 +1,39 @@
+/**
+ * The page: connects to the signaling server, runs this tab's ring node over WebRTC with its files in
+ * IndexedDB, exposes it as `window.dht`, and draws it. Joins by itself unless the URL says `?join=manual`.
+ */
+import { BrowserDht } from './node/dht';
+import { createConsoleLogger } from './net/log';
+import { createPeerTransport, type PeerTransport } from './net/peer-transport';
+import { SignalClient } from './net/signal-client';
+import { createIdbStore } from './storage/idb-store';
+import { mountUi } from './ui/app';
+
+declare global {
+  interface Window {
+    /** The tab's plumbing, for debugging from the console and for tests. */
+    ringshare?: { signal: SignalClient; transport: PeerTransport | null };
+  }
+}
+
+const log = createConsoleLogger('ring');
+const signal = new SignalClient({ log: createConsoleLogger('signal') });
+const plumbing: { signal: SignalClient; transport: PeerTransport | null } = { signal, transport: null };
+window.ringshare = plumbing;
+
+const dht = new BrowserDht({
+  status: () => signal.status,
+  bootstrapPeers: () => signal.bootstrapPeers,
+  askPeers: () => signal.askPeers(),
+  transport: () => (plumbing.transport = createPeerTransport({ signal, log: createConsoleLogger('transport') })),
+  store: (id) => createIdbStore(id),
+  log,
+});
+window.dht = dht;
+signal.on('status', () => dht.statusChanged());
+mountUi(document.getElementById('app')!, dht);
+
+dht.attach(await signal.ready());
+if (new URLSearchParams(location.search).get('join') !== 'manual') {
+  dht.join().catch((err: unknown) => log.warn('auto-join-failed', { reason: err instanceof Error ? err.message : String(err) }));
+}

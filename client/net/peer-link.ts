@@ -1,0 +1,302 @@
+/**
+ * One WebRTC data channel to one peer (a simple-peer connection): requests and replies as frames,
+ * a send queue with backpressure, and a single `destroy` path that fails everything still waiting.
+ */
+import { MAX_FRAME_BYTES } from '../../shared/constants';
+import type { Address, Envelope, Message, RequestOptions } from '../../shared/ring/types';
+import { decodeFrame, encodeFrame, FrameKind, type Frame } from '../../shared/wire/frame';
+import type { SignalData } from '../../shared/wire/signal';
+import { isString } from '../../shared/wire/validate';
+import SimplePeer, { type PeerInstance, type PeerSignalData } from './simple-peer';
+import { TransportError } from './transport-error';
+
+/** Stop handing frames to the channel above this many buffered bytes; Chromium closes a channel whose buffer overflows. */
+export const SEND_HIGH_WATER_BYTES = 1024 * 1024;
+/** Longest error text sent back to a requester. */
+export const MAX_ERROR_MESSAGE_LENGTH = 1024;
+const MAX_ERROR_CODE_LENGTH = 64;
+
+export type LinkState = 'connecting' | 'open' | 'closed';
+
+/** What a link needs from its transport. */
+export interface LinkHooks {
+  /** Sends a signal to the peer through the signaling server; throws when that is impossible. */
+  signal(data: SignalData): void;
+  request(link: PeerLink, frame: Frame): void;
+  opened(link: PeerLink): void;
+  closed(link: PeerLink, reason: TransportError, wasOpen: boolean): void;
+  frameIn(): void;
+  frameOut(): void;
+  dropped(reason: string, detail?: Record<string, unknown>): void;
+}
+
+export interface LinkOptions {
+  peer: Address;
+  initiator: boolean;
+  iceServers: RTCIceServer[];
+  connectTimeoutMs: number;
+  hooks: LinkHooks;
+}
+
+interface Pending {
+  resolve(reply: Envelope): void;
+  reject(err: Error): void;
+}
+
+interface Outgoing {
+  bytes: Uint8Array;
+  /** Set for a request, so an abandoned request that has not left yet is never sent. */
+  requestId?: number;
+}
+
+/** The parts of simple-peer 9 it does not type: the RTCDataChannel and the RTCPeerConnection. */
+interface SimplePeerInternals {
+  _channel: RTCDataChannel | null;
+  _pc: RTCPeerConnection | null;
+}
+
+export class PeerLink {
+  readonly peer: Address;
+  readonly initiator: boolean;
+  /** A non-initiator that has taken an offer: a second offer means the peer started over. */
+  hasOffer = false;
+  private current: LinkState = 'connecting';
+  private readonly sp: PeerInstance;
+  private channel: RTCDataChannel | null = null;
+  private readonly hooks: LinkHooks;
+  private readonly opening: Promise<void>;
+  private settleOpening!: (err?: Error) => void;
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private readonly queue: Outgoing[] = [];
+  private nextId = 0;
+  private frameLimit = MAX_FRAME_BYTES;
+  private readonly drain = () => this.flush();
+
+  constructor(opts: LinkOptions) {
+    this.peer = opts.peer;
+    this.initiator = opts.initiator;
+    this.hooks = opts.hooks;
+    this.opening = new Promise<void>((resolve, reject) => {
+      this.settleOpening = (err) => (err ? reject(err) : resolve());
+    });
+    // A link can fail before anyone waits for it; the waiter, if any, still sees the rejection.
+    this.opening.catch(() => undefined);
+    // Throws at once where WebRTC is missing, before any timer exists.
+    this.sp = new SimplePeer({ initiator: opts.initiator, trickle: true, config: { iceServers: opts.iceServers } });
+    this.connectTimer = setTimeout(
+      () => this.destroy(new TransportError('unreachable', `no connection to ${this.peer} within ${opts.connectTimeoutMs} ms`)),
+      opts.connectTimeoutMs,
+    );
+    this.sp.on('signal', (data: SignalData) => {
+      if (this.current === 'closed') return;
+      try {
+        this.hooks.signal(data);
+      } catch (err) {
+        this.destroy(new TransportError('unreachable', `cannot signal ${this.peer}: ${(err as Error).message}`));
+      }
+    });
+    this.sp.on('connect', () => this.onConnect());
+    this.sp.on('data', (data: unknown) => this.receive(data));
+    this.sp.on('error', (err: Error & { code?: string }) => {
+      this.destroy(new TransportError('unreachable', `link to ${this.peer} failed: ${err.code ?? err.name}: ${err.message}`));
+    });
+    this.sp.on('close', () => this.destroy(new TransportError('unreachable', `link to ${this.peer} closed`)));
+  }
+
+  get state(): LinkState {
+    return this.current;
+  }
+
+  /** Largest frame this link sends: the frame limit, or less if the far end accepts less. */
+  get maxFrameBytes(): number {
+    return this.frameLimit;
+  }
+
+  /** Passes on a signal from the peer. */
+  signal(data: SignalData): void {
+    if (this.current === 'closed') return;
+    if (data.type === 'offer') this.hasOffer = true;
+    try {
+      // simple-peer passes a candidate to addIceCandidate, which takes the init dictionary the wire carries.
+      this.sp.signal(data as PeerSignalData);
+    } catch (err) {
+      this.destroy(new TransportError('unreachable', `bad signal from ${this.peer}: ${(err as Error).message}`));
+    }
+  }
+
+  /** Resolves once the channel is open; rejects if the link fails first or `signal` aborts the wait. */
+  whenOpen(signal?: AbortSignal): Promise<void> {
+    if (!signal) return this.opening;
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(new TransportError('aborted', `request to ${this.peer} aborted while connecting`));
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.opening.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  /** Sends a request on the open link; its timeout starts now. */
+  request(msg: Envelope, opts: RequestOptions): Promise<Envelope> {
+    return new Promise<Envelope>((resolve, reject) => {
+      if (this.current !== 'open') return reject(new TransportError('unreachable', `link to ${this.peer} is ${this.current}`));
+      if (opts.signal?.aborted) return reject(new TransportError('aborted', `request ${msg.body.type} to ${this.peer} aborted`));
+      const id = this.allocateId();
+      let bytes: Uint8Array;
+      try {
+        bytes = encodeFrame({ kind: FrameKind.request, id, body: msg.body, data: msg.data }, this.frameLimit);
+      } catch (err) {
+        return reject(new TransportError('bad-message', `request ${String(msg.body?.type)} to ${this.peer}: ${(err as Error).message}`));
+      }
+      const finish = () => {
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        this.pending.delete(id);
+        this.unqueue(id);
+      };
+      const onAbort = () => {
+        finish();
+        reject(new TransportError('aborted', `request ${msg.body.type} to ${this.peer} aborted`));
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(new TransportError('timeout', `request ${msg.body.type} to ${this.peer} timed out after ${opts.timeoutMs} ms`));
+      }, opts.timeoutMs);
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, {
+        resolve: (reply) => {
+          finish();
+          resolve(reply);
+        },
+        reject: (err) => {
+          finish();
+          reject(err);
+        },
+      });
+      this.enqueue({ bytes, requestId: id });
+    });
+  }
+
+  /** Answers request `id`; a reply that cannot be framed becomes an error reply saying why. */
+  reply(id: number, reply: Envelope): void {
+    let bytes: Uint8Array;
+    try {
+      bytes = encodeFrame({ kind: FrameKind.reply, id, body: reply.body, data: reply.data }, this.frameLimit);
+    } catch (err) {
+      this.replyError(id, { code: 'bad-message', message: `the reply could not be sent: ${(err as Error).message}` });
+      return;
+    }
+    this.enqueue({ bytes });
+  }
+
+  replyError(id: number, err: { code?: string; message: string }): void {
+    const body: Message = { type: 'error', message: err.message.slice(0, MAX_ERROR_MESSAGE_LENGTH) };
+    if (err.code !== undefined && isString(err.code, MAX_ERROR_CODE_LENGTH, 1)) body.code = err.code;
+    this.enqueue({ bytes: encodeFrame({ kind: FrameKind.error, id, body }, this.frameLimit) });
+  }
+
+  /** The one way a link ends: every waiter is failed with `reason`, the connection is torn down. */
+  destroy(reason: TransportError): void {
+    if (this.current === 'closed') return;
+    const wasOpen = this.current === 'open';
+    this.current = 'closed';
+    clearTimeout(this.connectTimer);
+    this.settleOpening(reason);
+    for (const waiter of [...this.pending.values()]) waiter.reject(reason);
+    this.queue.length = 0;
+    this.channel?.removeEventListener('bufferedamountlow', this.drain);
+    this.sp.destroy();
+    this.hooks.closed(this, reason, wasOpen);
+  }
+
+  private onConnect(): void {
+    if (this.current !== 'connecting') return;
+    const internals = this.sp as unknown as SimplePeerInternals;
+    this.channel = internals._channel;
+    const remoteLimit = internals._pc?.sctp?.maxMessageSize;
+    if (remoteLimit && remoteLimit > 0) this.frameLimit = Math.min(MAX_FRAME_BYTES, remoteLimit);
+    // simple-peer set the threshold already; changing it stalls its own write() path.
+    this.channel?.addEventListener('bufferedamountlow', this.drain);
+    clearTimeout(this.connectTimer);
+    this.current = 'open';
+    this.settleOpening();
+    this.hooks.opened(this);
+    this.flush();
+  }
+
+  private receive(data: unknown): void {
+    // The far end may see its 'connect' first and send before ours fires: take frames while connecting too.
+    if (this.current === 'closed') return;
+    if (!(data instanceof Uint8Array)) {
+      this.hooks.dropped('not-binary', { peer: this.peer });
+      return;
+    }
+    const decoded = decodeFrame(data);
+    if (!decoded.ok) {
+      this.hooks.dropped(decoded.reason, { peer: this.peer, bytes: data.length });
+      return;
+    }
+    this.hooks.frameIn();
+    const frame = decoded.frame;
+    // Payload bytes as a plain Uint8Array view, not simple-peer's Buffer.
+    if (frame.data) frame.data = new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
+    if (frame.kind === FrameKind.request) {
+      this.hooks.request(this, frame);
+      return;
+    }
+    const waiter = this.pending.get(frame.id);
+    if (!waiter) {
+      this.hooks.dropped('late-reply', { peer: this.peer, id: frame.id });
+      return;
+    }
+    if (frame.kind === FrameKind.reply) {
+      waiter.resolve(frame.data ? { body: frame.body, data: frame.data } : { body: frame.body });
+      return;
+    }
+    const { code, message } = frame.body;
+    waiter.reject(
+      new TransportError(
+        isString(code, MAX_ERROR_CODE_LENGTH, 1) ? code : 'remote-error',
+        `${this.peer}: ${isString(message, MAX_ERROR_MESSAGE_LENGTH) ? message : 'error reply without a message'}`,
+      ),
+    );
+  }
+
+  private allocateId(): number {
+    do this.nextId = (this.nextId + 1) >>> 0;
+    while (this.pending.has(this.nextId));
+    return this.nextId;
+  }
+
+  private enqueue(item: Outgoing): void {
+    if (this.current === 'closed') return;
+    this.queue.push(item);
+    this.flush();
+  }
+
+  private unqueue(requestId: number): void {
+    const index = this.queue.findIndex((item) => item.requestId === requestId);
+    if (index >= 0) this.queue.splice(index, 1);
+  }
+
+  /**
+   * Hands queued frames to the channel in arrival order while its buffer has room; resumes on
+   * 'bufferedamountlow'. Every request and reply is one frame, so arrival order is fair across requests.
+   */
+  private flush(): void {
+    const channel = this.channel;
+    if (this.current !== 'open' || !channel) return;
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!;
+      if (channel.bufferedAmount > 0 && channel.bufferedAmount + next.bytes.length > SEND_HIGH_WATER_BYTES) return;
+      this.queue.shift();
+      try {
+        this.sp.send(next.bytes);
+      } catch (err) {
+        this.destroy(new TransportError('unreachable', `send to ${this.peer} failed: ${(err as Error).message}`));
+        return;
+      }
+      this.hooks.frameOut();
+    }
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * What a correct ring looks like, computed from outside: the live peers sorted by key give every key's
+ * true owner and replica set, against which each node's pointers and files are judged.
+ */
+import type { ChordNode } from '../ring/node';
+import type { Address } from '../ring/types';
+
+export interface LivePeer {
+  address: Address;
+  key: bigint;
+  node: ChordNode;
+}
+
+/** Problems listed in a report, at most; the counts are always complete. */
+const MAX_LISTED = 20;
+
+export class RingView {
+  /** Sorted by key. */
+  readonly peers: readonly LivePeer[];
+
+  constructor(peers: Iterable<LivePeer>) {
+    this.peers = [...peers].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** Index of the first peer at or after `key`, going round past the top. */
+  successorIndex(key: bigint): number {
+    let lo = 0;
+    let hi = this.peers.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.peers[mid] as LivePeer).key < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === this.peers.length ? 0 : lo;
+  }
+
+  ownerOf(key: bigint): LivePeer {
+    if (this.peers.length === 0) throw new Error('no live peer');
+    return this.peers[this.successorIndex(key)] as LivePeer;
+  }
+
+  /** The owner and the peers after it: min(r, N) distinct peers. */
+  replicasOf(key: bigint, r: number): LivePeer[] {
+    const start = this.successorIndex(key);
+    const count = Math.min(r, this.peers.length);
+    return Array.from({ length: count }, (_, i) => this.peers[(start + i) % this.peers.length] as LivePeer);
+  }
+
+  at(index: number): LivePeer {
+    const n = this.peers.length;
+    return this.peers[((index % n) + n) % n] as LivePeer;
+  }
+}
+
+export interface RingReport {
+  /** Successor and predecessor pointers of the live peers form one cycle in key order. */
+  consistent: boolean;
+  wrongSuccessors: number;
+  wrongPredecessors: number;
+  /** Peers whose successor list is not the next min(r, N - 1) live peers. */
+  wrongSuccessorLists: number;
+  problems: string[];
+}
+
+export function checkRing(view: RingView, r: number): RingReport {
+  const report: RingReport = { consistent: true, wrongSuccessors: 0, wrongPredecessors: 0, wrongSuccessorLists: 0, problems: [] };
+  const note = (problem: string): void => {
+    if (report.problems.length < MAX_LISTED) report.problems.push(problem);
+  };
+  const n = view.peers.length;
+  view.peers.forEach((peer, i) => {
+    const next = view.at(i + 1).address;
+    const prev = view.at(i - 1).address;
+    const { node } = peer;
+    if (node.successor !== next) {
+      report.wrongSuccessors++;
+      note(`${peer.address}: successor ${node.successor}, should be ${next}`);
+    }
+    if (node.predecessor !== prev) {
+      report.wrongPredecessors++;
+      note(`${peer.address}: predecessor ${node.predecessor}, should be ${prev}`);
+    }
+    const expected = Array.from({ length: Math.min(r, n - 1) }, (_, k) => view.at(i + 1 + k).address);
+    const actual = n === 1 ? [] : node.successors;
+    if (actual.join() !== expected.join()) {
+      report.wrongSuccessorLists++;
+      note(`${peer.address}: successors [${actual.join()}], should be [${expected.join()}]`);
+    }
+  });
+  report.consistent = report.wrongSuccessors === 0 && report.wrongPredecessors === 0;
+  return report;
+}
+
+export interface ExpectedFile {
+  key: bigint;
+  root: string;
+}
+
+export interface PlacementReport {
+  files: number;
+  /** No live peer holds this version. */
+  lost: string[];
+  /** Fewer than min(r, N) of the peers that should hold it do. */
+  underReplicated: string[];
+  /** Held other than exactly as the owner's file plus the next peers' backups (wrong role, extra or stale copy). */
+  misplaced: string[];
+  ok: boolean;
+}
+
+export function checkPlacement(view: RingView, files: ReadonlyMap<string, ExpectedFile>, r: number): PlacementReport {
+  const holders = new Map<string, { owners: Set<Address>; backups: Set<Address>; stale: boolean }>();
+  const entry = (name: string) => {
+    let h = holders.get(name);
+    if (!h) holders.set(name, (h = { owners: new Set(), backups: new Set(), stale: false }));
+    return h;
+  };
+  for (const { address, node } of view.peers) {
+    for (const [names, role] of [
+      [node.files, 'owners'],
+      [node.backUpFiles, 'backups'],
+    ] as const) {
+      for (const name of names) {
+        const expected = files.get(name);
+        if (!expected) continue;
+        if (node.stored(name)?.root === expected.root) entry(name)[role].add(address);
+        else entry(name).stale = true;
+      }
+    }
+  }
+  const report: PlacementReport = { files: files.size, lost: [], underReplicated: [], misplaced: [], ok: true };
+  for (const [name, { key }] of files) {
+    const h = holders.get(name);
+    if (!h || h.owners.size + h.backups.size === 0) {
+      report.lost.push(name);
+      continue;
+    }
+    const replicas = view.replicasOf(key, r).map((p) => p.address);
+    const [owner, ...backups] = replicas;
+    if (replicas.filter((a) => h.owners.has(a) || h.backups.has(a)).length < replicas.length) report.underReplicated.push(name);
+    const exact =
+      !h.stale &&
+      h.owners.size === 1 &&
+      h.owners.has(owner as Address) &&
+      h.backups.size === backups.length &&
+      backups.every((a) => h.backups.has(a));
+    if (!exact) report.misplaced.push(name);
+  }
+  report.ok = report.lost.length === 0 && report.underReplicated.length === 0 && report.misplaced.length === 0;
+  return report;
+}
+
+/** Mean and the 99th percentile (nearest rank) of a sample. */
+export function summarize(values: readonly number[]): { mean: number; p99: number; max: number } {
+  if (values.length === 0) return { mean: 0, p99: 0, max: 0 };
+  const sorted = [...values].sort((a, b) => a - b);
+  const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;
+  const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)] as number;
+  return { mean, p99, max: sorted[sorted.length - 1] as number };
+}

@@ -1,0 +1,131 @@
+/**
+ * Binary frames on a peer data channel. One frame is one channel message:
+ *
+ *   u8 version (1) | u8 kind | u32 request id | u32 header length | header (UTF-8 JSON) | data (to the end)
+ *
+ * Integers are big-endian. The header is a JSON object with a `type` of 1..64 chars (the message body);
+ * the data is the optional binary payload. A frame with no data and one with empty data are the same frame.
+ */
+import { MAX_FRAME_BYTES, MAX_HEADER_BYTES } from '../constants';
+import type { Message } from '../ring/types';
+import { isRecord } from './validate';
+
+export const FRAME_VERSION = 1;
+/** Bytes before the header: version, kind, request id, header length. */
+export const FRAME_PREFIX_BYTES = 10;
+export const MAX_TYPE_LENGTH = 64;
+
+export const FrameKind = { request: 0, reply: 1, error: 2 } as const;
+export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
+
+export interface Frame {
+  kind: FrameKind;
+  /** Chosen by the requester, echoed by the reply; unique among one link's requests in flight. */
+  id: number;
+  body: Message;
+  data?: Uint8Array;
+}
+
+export type FrameError =
+  | 'too-short'
+  | 'too-large'
+  | 'bad-version'
+  | 'bad-kind'
+  | 'header-too-large'
+  | 'header-beyond-frame'
+  | 'bad-utf8'
+  | 'bad-json'
+  | 'bad-header';
+
+export type DecodedFrame = { ok: true; frame: Frame } | { ok: false; reason: FrameError };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function isFrameKind(value: number): value is FrameKind {
+  return value === FrameKind.request || value === FrameKind.reply || value === FrameKind.error;
+}
+
+function isMessage(value: unknown): value is Message {
+  return isRecord(value) && typeof value.type === 'string' && value.type.length >= 1 && value.type.length <= MAX_TYPE_LENGTH;
+}
+
+/** Error for a frame we were about to send: our own bug or an oversized payload, never remote input. */
+export class FrameEncodeError extends Error {
+  override name = 'FrameEncodeError';
+  constructor(
+    readonly code: 'bad-frame' | 'too-large',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Throws FrameEncodeError when the frame could not be decoded by a peer with the same limits. */
+export function encodeFrame(frame: Frame, maxFrameBytes = MAX_FRAME_BYTES): Uint8Array {
+  if (!isFrameKind(frame.kind)) throw new FrameEncodeError('bad-frame', `bad frame kind ${frame.kind}`);
+  if (!Number.isInteger(frame.id) || frame.id < 0 || frame.id > 0xffff_ffff) {
+    throw new FrameEncodeError('bad-frame', `request id ${frame.id} is not a u32`);
+  }
+  if (!isMessage(frame.body)) {
+    throw new FrameEncodeError('bad-frame', `body must be an object with a string type of 1..${MAX_TYPE_LENGTH} chars`);
+  }
+  if (frame.data !== undefined && !(frame.data instanceof Uint8Array)) throw new FrameEncodeError('bad-frame', 'data must be a Uint8Array');
+  let json: string;
+  try {
+    json = JSON.stringify(frame.body);
+  } catch (err) {
+    // A bigint or a cycle: JSON cannot carry it.
+    throw new FrameEncodeError('bad-frame', `body is not JSON: ${(err as Error).message}`);
+  }
+  const header = encoder.encode(json);
+  if (header.length > MAX_HEADER_BYTES) {
+    throw new FrameEncodeError('too-large', `header of ${header.length} bytes is over ${MAX_HEADER_BYTES}`);
+  }
+  const dataLength = frame.data?.length ?? 0;
+  const total = FRAME_PREFIX_BYTES + header.length + dataLength;
+  if (total > maxFrameBytes) throw new FrameEncodeError('too-large', `frame of ${total} bytes is over ${maxFrameBytes}`);
+
+  const bytes = new Uint8Array(total);
+  const view = new DataView(bytes.buffer);
+  view.setUint8(0, FRAME_VERSION);
+  view.setUint8(1, frame.kind);
+  view.setUint32(2, frame.id);
+  view.setUint32(6, header.length);
+  bytes.set(header, FRAME_PREFIX_BYTES);
+  if (frame.data) bytes.set(frame.data, FRAME_PREFIX_BYTES + header.length);
+  return bytes;
+}
+
+/** Never throws: whatever the bytes, the answer is a frame or the reason it is not one. */
+export function decodeFrame(bytes: Uint8Array, maxFrameBytes = MAX_FRAME_BYTES): DecodedFrame {
+  if (bytes.length < FRAME_PREFIX_BYTES) return { ok: false, reason: 'too-short' };
+  if (bytes.length > maxFrameBytes) return { ok: false, reason: 'too-large' };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint8(0) !== FRAME_VERSION) return { ok: false, reason: 'bad-version' };
+  const kind = view.getUint8(1);
+  if (!isFrameKind(kind)) return { ok: false, reason: 'bad-kind' };
+  const id = view.getUint32(2);
+  const headerLength = view.getUint32(6);
+  if (headerLength > MAX_HEADER_BYTES) return { ok: false, reason: 'header-too-large' };
+  const headerEnd = FRAME_PREFIX_BYTES + headerLength;
+  if (headerEnd > bytes.length) return { ok: false, reason: 'header-beyond-frame' };
+
+  let text: string;
+  try {
+    text = decoder.decode(bytes.subarray(FRAME_PREFIX_BYTES, headerEnd));
+  } catch {
+    return { ok: false, reason: 'bad-utf8' };
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'bad-json' };
+  }
+  if (!isMessage(body)) return { ok: false, reason: 'bad-header' };
+
+  const frame: Frame = { kind, id, body };
+  if (headerEnd < bytes.length) frame.data = bytes.subarray(headerEnd);
+  return { ok: true, frame };
+}

@@ -1,0 +1,53 @@
+/** Files between tabs: a 5 MiB file read back byte-identical everywhere, placement, and a graceful leave. */
+import { expect, test } from 'vitest';
+import { launchBrowser, startServer, withCleanup } from './harness';
+import { SETTLE_MS, formRing, getHash, openPeers, placementErrors, putRandom, state, states, waitForPlacement } from './ring';
+
+const MiB = 1024 * 1024;
+
+test('a 5 MiB file put from one tab is read back byte-identical from every other tab, on its owner and two backups', async () => {
+  await withCleanup(async (defer) => {
+    const server = await startServer();
+    defer(() => server.close());
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const context = await browser.newContext();
+    const pages = await openPeers(context, server.url, 5);
+    await formRing(pages);
+
+    const hash = await putRandom(pages[0]!, 'big.bin', 5 * MiB);
+    // put resolves once owner and backups hold it: placement must already be right.
+    expect(placementErrors(await states(pages), ['big.bin'])).toEqual([]);
+    for (const page of pages.slice(1)) expect(await getHash(page, 'big.bin')).toBe(hash);
+    expect(await getHash(pages[2]!, 'no-such-file.bin')).toBeNull();
+  });
+});
+
+test('a tab that leaves hands its files over: all still gettable, placement restored', async () => {
+  await withCleanup(async (defer) => {
+    const server = await startServer();
+    defer(() => server.close());
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const context = await browser.newContext();
+    const pages = await openPeers(context, server.url, 5);
+    await formRing(pages);
+
+    const names = Array.from({ length: 20 }, (_, i) => `note-${i}.txt`);
+    const hashes = new Map<string, string>();
+    for (const [i, name] of names.entries()) hashes.set(name, await putRandom(pages[i % 5]!, name, 2000 + i * 1000));
+    await waitForPlacement(pages, names, SETTLE_MS.put);
+
+    // The leaver is the tab that owns the most files, so the hand-off is really exercised.
+    const before = await states(pages);
+    const leaverIndex = before.reduce((best, s, i) => (s.files.length > before[best]!.files.length ? i : best), 0);
+    const leaver = pages[leaverIndex]!;
+    expect((await state(leaver)).files.length).toBeGreaterThan(0);
+    await leaver.evaluate(() => window.dht!.leave());
+    await leaver.close();
+    const rest = pages.filter((p) => p !== leaver);
+
+    await waitForPlacement(rest, names, SETTLE_MS.leave);
+    for (const [i, name] of names.entries()) expect(await getHash(rest[i % rest.length]!, name)).toBe(hashes.get(name));
+  });
+});

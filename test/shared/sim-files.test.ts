@@ -1,0 +1,88 @@
+/** File placement and transfers on the simulator as peers join and leave gracefully. */
+import { describe, expect, it } from 'vitest';
+import { Simulation } from '../../shared/sim/simulation';
+
+/** Puts `count` files of 16..2048 random bytes; every put must succeed. */
+async function putFiles(sim: Simulation, count: number): Promise<void> {
+  const entries = Array.from({ length: count }, (_, i): [string, Uint8Array] => [`file-${i}`, sim.rng.bytes(sim.rng.int(16, 2048))]);
+  expect(await sim.putFiles(entries)).toEqual([]);
+}
+
+/** Every file exactly on its owner plus the next r - 1 peers, and every get byte-identical. */
+async function expectAllPlacedAndReadable(sim: Simulation, convergeMs = 60_000): Promise<void> {
+  const converged = await sim.converge(convergeMs, { placement: true });
+  const placement = sim.placement();
+  expect({ lost: placement.lost, underReplicated: placement.underReplicated, misplaced: placement.misplaced.slice(0, 10) }).toEqual({
+    lost: [],
+    underReplicated: [],
+    misplaced: [],
+  });
+  expect(sim.checkRing().problems).toEqual([]);
+  expect(converged).toBe(true);
+  const gets = await sim.checkGets();
+  expect(gets).toEqual({ checked: sim.files.size, missing: [], corrupt: [], failed: [] });
+}
+
+describe('file placement', () => {
+  it("puts every file on its key's successor as a file and on the next r - 1 peers as backups", async () => {
+    const sim = new Simulation({ seed: 21 });
+    await sim.createRing(50);
+    await putFiles(sim, 500);
+    await expectAllPlacedAndReadable(sim);
+    // Spot-check the checker against the nodes' own lists.
+    const [owner, ...backups] = sim.replicasOf('file-7');
+    expect(sim.peer(owner!).node.files).toContain('file-7');
+    for (const b of backups) expect(sim.peer(b).node.backUpFiles).toContain('file-7');
+    expect(backups).toHaveLength(sim.r - 1);
+  });
+
+  it('answers null for a name nobody stored, and stores multi-chunk files intact', async () => {
+    const sim = new Simulation({ seed: 22, config: { chunkSize: 300 } });
+    await sim.createRing(12);
+    await putFiles(sim, 60);
+    expect([...sim.files.values()].some((f) => f.bytes.length > 3 * 300)).toBe(true);
+    expect(await sim.getFile('no-such-file')).toBeNull();
+    await expectAllPlacedAndReadable(sim);
+  });
+});
+
+describe('joins', () => {
+  it('peers joining one at a time take over their ranges; placement holds again and every get is intact', async () => {
+    const sim = new Simulation({ seed: 31, config: { chunkSize: 300 } });
+    await sim.createRing(20);
+    await putFiles(sim, 300);
+    await sim.converge(30_000, { placement: true });
+    for (let i = 0; i < 10; i++) {
+      await sim.join(await sim.addNode());
+      await sim.stabilize(500);
+    }
+    expect(sim.live()).toHaveLength(30);
+    await expectAllPlacedAndReadable(sim);
+  });
+
+  it('20 peers joining at once: placement holds again and every get is intact', async () => {
+    const sim = new Simulation({ seed: 32 });
+    await sim.createRing(20);
+    await putFiles(sim, 300);
+    await sim.converge(30_000, { placement: true });
+    const { joined, failed } = await sim.joinConcurrently(20);
+    expect(failed).toEqual([]);
+    expect(joined).toHaveLength(20);
+    await expectAllPlacedAndReadable(sim);
+  });
+});
+
+describe('graceful leaves', () => {
+  it('peers leaving one after another, and two neighbours at once, hand their files over', async () => {
+    const sim = new Simulation({ seed: 41, config: { chunkSize: 300 } });
+    await sim.createRing(30);
+    await putFiles(sim, 300);
+    await sim.converge(30_000, { placement: true });
+    for (let i = 0; i < 8; i++) await sim.leave(sim.rng.pick(sim.live()).address);
+    const view = sim.view();
+    const i = sim.rng.below(view.peers.length);
+    await sim.leaveConcurrently([view.at(i).address, view.at(i + 1).address]);
+    expect(sim.live()).toHaveLength(20);
+    await expectAllPlacedAndReadable(sim);
+  });
+});
