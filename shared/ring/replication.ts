@@ -18,7 +18,10 @@ const PARALLEL_OFFERS = 4;
 
 export class Replication {
   private round = 0;
+  /** Our file-index version when each backup peer was last found to hold everything we own. */
   private readonly synced = new Map<Address, number>();
+  /** Our file-index version when each owner was last found to hold everything we back up for it. */
+  private readonly syncedUp = new Map<Address, number>();
   private running = false;
   private again = false;
 
@@ -35,6 +38,7 @@ export class Replication {
    */
   forget(peer: Address): void {
     this.synced.delete(peer);
+    this.syncedUp.delete(peer);
   }
 
   /** Runs a round now (or right after the current one): membership just changed. */
@@ -62,8 +66,12 @@ export class Replication {
 
   private async once(): Promise<void> {
     if (!this.node.joined) return;
-    if (++this.round % this.node.config.resyncRounds === 0) this.synced.clear();
+    if (++this.round % this.node.config.resyncRounds === 0) {
+      this.synced.clear();
+      this.syncedUp.clear();
+    }
     const owned: StoredFile[] = [];
+    const backedUp = new Map<Address, StoredFile[]>();
     const misplaced: StoredFile[] = [];
     for (const file of this.local.all()) {
       const resp = this.routing.responsibility(this.node.keyOf(file.meta.name));
@@ -72,9 +80,13 @@ export class Replication {
         owned.push(file);
       } else if ((resp === 'replica' && file.role === 'file') || resp === 'none') {
         misplaced.push(file);
+      } else if (resp === 'replica') {
+        const owner = this.routing.ownerBefore(this.node.keyOf(file.meta.name));
+        if (owner !== undefined) backedUp.set(owner, [...(backedUp.get(owner) ?? []), file]);
       }
     }
     await this.pushBackups(owned);
+    await this.checkOwners(backedUp);
     await this.relocate(misplaced.slice(0, RELOCATIONS_PER_ROUND));
   }
 
@@ -90,6 +102,25 @@ export class Replication {
           this.synced.set(peer, version);
         } catch (err) {
           this.log.debug('backup-push-failed', { peer, reason: errorMessage(err) });
+        }
+      }),
+    );
+  }
+
+  /**
+   * The backup's part: the owner must hold what we back up for it. After joins that raced, a new owner
+   * can end up without a file that only its backups hold; this is what gives it back.
+   */
+  private async checkOwners(backedUp: Map<Address, StoredFile[]>): Promise<void> {
+    const version = this.local.version;
+    await Promise.all(
+      [...backedUp].map(async ([owner, files]) => {
+        if (this.syncedUp.get(owner) === version) return;
+        try {
+          await this.ensureHeld(owner, files, 'file');
+          this.syncedUp.set(owner, version);
+        } catch (err) {
+          this.log.debug('owner-check-failed', { owner, reason: errorMessage(err) });
         }
       }),
     );

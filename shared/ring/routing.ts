@@ -149,6 +149,17 @@ export class Routing {
     return betweenRightIncl(key, this.keyOf(far), this.selfKey) ? 'replica' : 'none';
   }
 
+  /** Which of our predecessors owns `key`, for a key in the ranges we back up. */
+  ownerBefore(key: bigint): Address | undefined {
+    const preds = this.predecessors;
+    for (let i = 0; i < preds.length; i++) {
+      const lower = preds[i + 1] ?? (this.predecessorsWrapped ? this.self : undefined);
+      if (lower === undefined) return undefined;
+      if (betweenRightIncl(key, this.keyOf(lower), this.keyOf(preds[i]!))) return preds[i];
+    }
+    return undefined;
+  }
+
   /** Every distinct peer we know of. */
   known(): Address[] {
     const all = new Set<Address>([...this.successors, ...this.predecessors, ...this.fingers.filter((f): f is Address => f !== null)]);
