@@ -4,15 +4,11 @@
  * its own id and its neighbours.
  */
 import { expect, test } from 'vitest';
-import { launchBrowser, openTab, startServer, waitFor, withCleanup } from './harness';
+import { openTab, waitFor, withSession } from './harness';
 import { SETTLE_MS, getHash, putRandom, waitForRing } from './ring';
 
 test('tabs opened together join one ring by themselves and show their ids and neighbours', async () => {
-  await withCleanup(async (defer) => {
-    const server = await startServer();
-    defer(() => server.close());
-    const browser = await launchBrowser();
-    defer(() => browser.close());
+  await withSession(async ({ server, browser }) => {
     const context = await browser.newContext();
     const pages = await Promise.all(['a', 'b', 'c', 'd'].map((name) => openTab(context, `${server.url}/`, name)));
     const ring = await waitForRing(pages, SETTLE_MS.join * 2);

@@ -7,13 +7,11 @@ import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { DEFAULT_M } from '../../shared/constants';
 import { hashKey } from '../../shared/ring/id';
-import { launchBrowser, launchCrashableBrowser, logEvent, startServer, withCleanup } from './harness';
+import { launchCrashableBrowser, logEvent, withSession } from './harness';
 import { SETTLE_MS, formRing, getHash, openPeer, putRandom, waitForPlacement } from './ring';
 
 test('two adjacent peers killed with SIGKILL lose no file; replication is restored', async () => {
-  await withCleanup(async (defer) => {
-    const server = await startServer();
-    defer(() => server.close());
+  await withSession(async ({ server, browser, defer }) => {
 
     // Ids chosen up front so that the two victims are neighbours on the ring.
     const ids = Array.from({ length: 6 }, (_, i) => `peer${i}-${randomBytes(4).toString('hex')}`).sort((a, b) =>
@@ -21,8 +19,6 @@ test('two adjacent peers killed with SIGKILL lose no file; replication is restor
     );
     const victimIds = new Set([ids[2]!, ids[3]!]);
 
-    const browser = await launchBrowser();
-    defer(() => browser.close());
     const pages: Page[] = [];
     const victims: Array<{ page: Page; kill(): void }> = [];
     for (const id of ids) {

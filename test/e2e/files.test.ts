@@ -1,16 +1,12 @@
 /** Files between tabs: a 5 MiB file read back byte-identical everywhere, placement, and a graceful leave. */
 import { expect, test } from 'vitest';
-import { launchBrowser, startServer, withCleanup } from './harness';
+import { withSession } from './harness';
 import { SETTLE_MS, formRing, getHash, openPeers, placementErrors, putRandom, state, states, waitForPlacement } from './ring';
 
 const MiB = 1024 * 1024;
 
 test('a 5 MiB file put from one tab is read back byte-identical from every other tab, on its owner and two backups', async () => {
-  await withCleanup(async (defer) => {
-    const server = await startServer();
-    defer(() => server.close());
-    const browser = await launchBrowser();
-    defer(() => browser.close());
+  await withSession(async ({ server, browser }) => {
     const context = await browser.newContext();
     const pages = await openPeers(context, server.url, 5);
     await formRing(pages);
@@ -24,11 +20,7 @@ test('a 5 MiB file put from one tab is read back byte-identical from every other
 });
 
 test('a tab that leaves hands its files over: all still gettable, placement restored', async () => {
-  await withCleanup(async (defer) => {
-    const server = await startServer();
-    defer(() => server.close());
-    const browser = await launchBrowser();
-    defer(() => browser.close());
+  await withSession(async ({ server, browser }) => {
     const context = await browser.newContext();
     const pages = await openPeers(context, server.url, 5);
     await formRing(pages);

@@ -186,3 +186,20 @@ export async function withCleanup<T>(body: (defer: (cleanup: () => unknown) => v
     }
   }
 }
+
+export interface Session {
+  server: SignalServer;
+  browser: Browser;
+  defer: (cleanup: () => unknown) => void;
+}
+
+/** The usual start of a test: the real server and one browser, both closed in `finally`. */
+export function withSession<T>(body: (session: Session) => Promise<T>): Promise<T> {
+  return withCleanup(async (defer) => {
+    const server = await startServer();
+    defer(() => server.close());
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    return body({ server, browser, defer });
+  });
+}

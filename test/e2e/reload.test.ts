@@ -1,14 +1,10 @@
 /** A reloaded tab comes back as the same peer with its files and backups, from IndexedDB. */
 import { expect, test } from 'vitest';
-import { launchBrowser, startServer, waitFor, withCleanup } from './harness';
+import { waitFor, withSession } from './harness';
 import { SETTLE_MS, formRing, getHash, join, openPeers, putRandom, state, waitForPlacement } from './ring';
 
 test('a reloaded tab keeps its id, files and backups', async () => {
-  await withCleanup(async (defer) => {
-    const server = await startServer();
-    defer(() => server.close());
-    const browser = await launchBrowser();
-    defer(() => browser.close());
+  await withSession(async ({ server, browser }) => {
     const context = await browser.newContext();
     const pages = await openPeers(context, server.url, 4);
     await formRing(pages);

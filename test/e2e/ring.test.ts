@@ -2,15 +2,11 @@
 import { expect, test } from 'vitest';
 import { hashKey, betweenRightIncl } from '../../shared/ring/id';
 import { DEFAULT_M } from '../../shared/constants';
-import { launchBrowser, startServer, withCleanup } from './harness';
+import { withSession } from './harness';
 import { SETTLE_MS, formRing, join, openPeer, openPeers, putRandom, state, waitForPlacement, waitForRing } from './ring';
 
 test('five tabs form the ring sorted by key; a joining tab takes over exactly its share of files', async () => {
-  await withCleanup(async (defer) => {
-    const server = await startServer();
-    defer(() => server.close());
-    const browser = await launchBrowser();
-    defer(() => browser.close());
+  await withSession(async ({ server, browser }) => {
     const context = await browser.newContext();
     const pages = await openPeers(context, server.url, 5);
 

@@ -6,17 +6,13 @@
 import { expect, test } from 'vitest';
 import { DEFAULT_M } from '../../shared/constants';
 import { betweenRightIncl, hashKey } from '../../shared/ring/id';
-import { launchBrowser, launchCrashableBrowser, startServer, waitFor, withCleanup } from './harness';
+import { launchCrashableBrowser, waitFor, withSession } from './harness';
 import { join, openPeer, openPeers, putRandom, state, states, waitForPlacement, waitForRing } from './ring';
 
 const SEED = { joinMs: 2000, putMs: 1000, leaveMs: 2000, crashMs: 3000 };
 
 test('join, put, leave and crash settle within the seed grader\'s times', async () => {
-  await withCleanup(async (defer) => {
-    const server = await startServer();
-    defer(() => server.close());
-    const browser = await launchBrowser();
-    defer(() => browser.close());
+  await withSession(async ({ server, browser, defer }) => {
     const crashable = await launchCrashableBrowser();
     defer(() => crashable.browser.close().catch(() => undefined));
     defer(() => crashable.kill());

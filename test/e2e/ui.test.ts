@@ -2,15 +2,11 @@
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { expect, test } from 'vitest';
-import { launchBrowser, startServer, waitFor, withCleanup } from './harness';
+import { waitFor, withSession } from './harness';
 import { SETTLE_MS, formRing, getHash, openPeers, sha256, waitForPlacement } from './ring';
 
 test('upload by file picker and by drop, fetch by name through the page, download matches', async () => {
-  await withCleanup(async (defer) => {
-    const server = await startServer();
-    defer(() => server.close());
-    const browser = await launchBrowser();
-    defer(() => browser.close());
+  await withSession(async ({ server, browser }) => {
     const context = await browser.newContext({ acceptDownloads: true });
     const pages = await openPeers(context, server.url, 3);
     await formRing(pages);
