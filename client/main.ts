@@ -8,6 +8,7 @@ import { createPeerTransport, type PeerTransport } from './net/peer-transport';
 import { SignalClient } from './net/signal-client';
 import { createIdbStore } from './storage/idb-store';
 import { mountUi } from './ui/app';
+import { loadIceServers } from './net/ice-config';
 
 declare global {
   interface Window {
@@ -17,6 +18,7 @@ declare global {
 }
 
 const log = createConsoleLogger('ring');
+const iceServers = await loadIceServers(log);
 const signal = new SignalClient({ log: createConsoleLogger('signal') });
 const plumbing: { signal: SignalClient; transport: PeerTransport | null } = { signal, transport: null };
 window.ringshare = plumbing;
@@ -25,7 +27,7 @@ const dht = new BrowserDht({
   status: () => signal.status,
   bootstrapPeers: () => signal.bootstrapPeers,
   askPeers: () => signal.askPeers(),
-  transport: () => (plumbing.transport = createPeerTransport({ signal, log: createConsoleLogger('transport') })),
+  transport: () => (plumbing.transport = createPeerTransport({ signal, log: createConsoleLogger('transport'), iceServers })),
   store: (id) => createIdbStore(id),
   log,
 });

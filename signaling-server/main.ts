@@ -1,4 +1,5 @@
 /** `npm start`: builds the page when its sources changed, then serves it with the signaling relay. */
+import { iceServersFromEnv } from '../shared/wire/ice';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +28,8 @@ function viteBuild(): Promise<void> {
 async function main(): Promise<void> {
   const port = parsePort(process.env.PORT ?? '8080');
   if (needsBuild(root)) await viteBuild();
-  const server = await startSignalServer({ host: process.env.HOST ?? '127.0.0.1', port, staticDir: join(root, 'dist') });
+  const iceServers = iceServersFromEnv(process.env.RINGSHARE_ICE_SERVERS);
+  const server = await startSignalServer({ host: process.env.HOST ?? '127.0.0.1', port, staticDir: join(root, 'dist'), iceServers });
   console.log(`ringshare listening on ${server.url}`);
   const stop = (signal: NodeJS.Signals) => {
     process.off('SIGINT', stop);

@@ -1,3 +1,4 @@
+import { ICE_CONFIG_PATH, type IceServer } from '../shared/wire/ice';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -36,6 +37,8 @@ export interface SignalServerOptions {
   maxConnectionsPerIp?: number;
   heartbeatMs?: number;
   maxBufferedBytes?: number;
+  /** STUN/TURN servers handed to every page at /config.json; none means host candidates only. */
+  iceServers?: IceServer[];
   log?: Logger;
 }
 
@@ -124,6 +127,8 @@ export async function startSignalServer(opts: SignalServerOptions = {}): Promise
     const path = requestPath(req);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
+    } else if (path === ICE_CONFIG_PATH) {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify({ iceServers: opts.iceServers ?? [] }));
     } else if (path === '/healthz') {
       const body = { ok: true, peers: relay.ids().length, connections: live.size, errors: Object.fromEntries(errorCounts) };
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
