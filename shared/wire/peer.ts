@@ -4,6 +4,7 @@
  */
 import { MAX_FILE_BYTES, MAX_NAME_LENGTH, CHUNK_SIZE, DIGEST_BATCH } from '../constants';
 import type { Address, FileMeta, Role } from '../ring/types';
+import { SchemaError, check, excerpt, isInt, isRecord, isString } from './validate';
 
 export type PeerRequest =
   | { type: 'ping' }
@@ -38,48 +39,42 @@ const HEX_KEY = /^[0-9a-f]{1,64}$/;
 const HEX_HASH = /^[0-9a-f]{64}$/;
 const MAX_LIST = 16;
 
-class Invalid extends Error {}
-
-function fail(reason: string): never {
-  throw new Invalid(reason);
-}
-
 function record(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${what} must be an object`);
-  return value as Record<string, unknown>;
+  check(isRecord(value), `${what} must be an object`);
+  return value;
 }
 
 function address(value: unknown, what: string): Address {
-  if (typeof value !== 'string' || !ADDRESS.test(value)) fail(`${what} must be a peer address`);
+  check(typeof value === 'string' && ADDRESS.test(value), `${what} must be a peer address`);
   return value;
 }
 
 function addressList(value: unknown, what: string): Address[] {
-  if (!Array.isArray(value) || value.length > MAX_LIST) fail(`${what} must be a list of at most ${MAX_LIST} addresses`);
+  check(Array.isArray(value) && value.length <= MAX_LIST, `${what} must be a list of at most ${MAX_LIST} addresses`);
   return value.map((item, i) => address(item, `${what}[${i}]`));
 }
 
 export function isFileName(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_NAME_LENGTH;
+  return isString(value, MAX_NAME_LENGTH, 1);
 }
 
 function fileName(value: unknown, what: string): string {
-  if (!isFileName(value)) fail(`${what} must be a name of 1..${MAX_NAME_LENGTH} characters`);
+  check(isFileName(value), `${what} must be a name of 1..${MAX_NAME_LENGTH} characters`);
   return value;
 }
 
 function hash(value: unknown, what: string): string {
-  if (typeof value !== 'string' || !HEX_HASH.test(value)) fail(`${what} must be a hex SHA-256`);
+  check(typeof value === 'string' && HEX_HASH.test(value), `${what} must be a hex SHA-256`);
   return value;
 }
 
 function integer(value: unknown, what: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) fail(`${what} must be an integer in ${min}..${max}`);
+  check(isInt(value, min, max), `${what} must be an integer in ${min}..${max}`);
   return value;
 }
 
 function role(value: unknown): Role {
-  if (value !== 'file' && value !== 'backup') fail('role must be "file" or "backup"');
+  check(value === 'file' || value === 'backup', 'role must be "file" or "backup"');
   return value;
 }
 
@@ -90,14 +85,14 @@ export function parseMeta(value: unknown): FileMeta {
   const size = integer(m.size, 'meta.size', 0, MAX_FILE_BYTES);
   const chunkSize = integer(m.chunkSize, 'meta.chunkSize', 1, CHUNK_SIZE);
   const chunks = integer(m.chunks, 'meta.chunks', 0, Math.ceil(MAX_FILE_BYTES / chunkSize));
-  if (chunks !== Math.ceil(size / chunkSize)) fail('meta.chunks does not match meta.size');
-  if (!Array.isArray(m.chunkHashes) || m.chunkHashes.length !== chunks) fail('meta.chunkHashes must have one hash per chunk');
+  check(chunks === Math.ceil(size / chunkSize), 'meta.chunks does not match meta.size');
+  check(Array.isArray(m.chunkHashes) && m.chunkHashes.length === chunks, 'meta.chunkHashes must have one hash per chunk');
   const chunkHashes = m.chunkHashes.map((h, i) => hash(h, `meta.chunkHashes[${i}]`));
   return { name, size, chunkSize, chunks, chunkHashes, root: hash(m.root, 'meta.root') };
 }
 
 function digestEntries(value: unknown): DigestEntry[] {
-  if (!Array.isArray(value) || value.length > DIGEST_BATCH) fail(`entries must be a list of at most ${DIGEST_BATCH}`);
+  check(Array.isArray(value) && value.length <= DIGEST_BATCH, `entries must be a list of at most ${DIGEST_BATCH}`);
   return value.map((item, i) => {
     const e = record(item, `entries[${i}]`);
     return { name: fileName(e.name, `entries[${i}].name`), root: hash(e.root, `entries[${i}].root`) };
@@ -108,7 +103,7 @@ function guard<T>(decode: () => T): Parsed<T> {
   try {
     return { ok: true, value: decode() };
   } catch (err) {
-    if (err instanceof Invalid) return { ok: false, reason: err.message };
+    if (err instanceof SchemaError) return { ok: false, reason: err.message };
     throw err;
   }
 }
@@ -122,21 +117,21 @@ export function parseRequest(body: unknown): Parsed<PeerRequest> {
       case 'notify':
         return { type: b.type };
       case 'find':
-        if (typeof b.key !== 'string' || !HEX_KEY.test(b.key)) fail('key must be lowercase hex');
+        check(typeof b.key === 'string' && HEX_KEY.test(b.key), 'key must be lowercase hex');
         return { type: 'find', key: b.key };
       case 'leaving':
         return { type: 'leaving', successors: addressList(b.successors, 'successors'), predecessors: addressList(b.predecessors, 'predecessors') };
       case 'digest':
         return { type: 'digest', entries: digestEntries(b.entries) };
       case 'offer':
-        if (typeof b.replicate !== 'boolean') fail('replicate must be a boolean');
+        check(typeof b.replicate === 'boolean', 'replicate must be a boolean');
         return { type: 'offer', meta: parseMeta(b.meta), role: role(b.role), sources: addressList(b.sources, 'sources'), replicate: b.replicate };
       case 'chunk':
         return { type: 'chunk', root: hash(b.root, 'root'), index: integer(b.index, 'index', 0, MAX_FILE_BYTES) };
       case 'meta':
         return { type: 'meta', name: fileName(b.name, 'name') };
       default:
-        return fail(`unknown request type ${JSON.stringify(String(b.type)).slice(0, 80)}`);
+        throw new SchemaError(`unknown request type ${JSON.stringify(excerpt(String(b.type)))}`);
     }
   });
 }
@@ -145,7 +140,7 @@ export function parseRequest(body: unknown): Parsed<PeerRequest> {
 export function parseReply<K extends PeerReply['type']>(body: unknown, expected: readonly K[]): Parsed<Extract<PeerReply, { type: K }>> {
   return guard(() => {
     const b = record(body, 'reply');
-    if (!expected.includes(b.type as K)) fail(`expected a ${expected.join(' or ')} reply, got ${JSON.stringify(String(b.type)).slice(0, 80)}`);
+    check(expected.includes(b.type as K), `expected a ${expected.join(' or ')} reply, got ${JSON.stringify(excerpt(String(b.type)))}`);
     switch (b.type as PeerReply['type']) {
       case 'ok':
       case 'chunk':
@@ -162,7 +157,7 @@ export function parseReply<K extends PeerReply['type']>(body: unknown, expected:
       case 'next':
         return { type: 'next', next: address(b.next, 'next') } as Extract<PeerReply, { type: K }>;
       case 'missing':
-        if (!Array.isArray(b.names) || b.names.length > DIGEST_BATCH) fail('names must be a short list');
+        check(Array.isArray(b.names) && b.names.length <= DIGEST_BATCH, 'names must be a short list');
         return { type: 'missing', names: b.names.map((n, i) => fileName(n, `names[${i}]`)) } as Extract<PeerReply, { type: K }>;
       case 'stored':
         return { type: 'stored', replicas: integer(b.replicas, 'replicas', 0, 64) } as Extract<PeerReply, { type: K }>;
@@ -173,6 +168,6 @@ export function parseReply<K extends PeerReply['type']>(body: unknown, expected:
 }
 
 function nonEmpty(list: Address[]): Address[] {
-  if (list.length === 0) fail('successors must not be empty');
+  check(list.length > 0, 'successors must not be empty');
   return list;
 }
