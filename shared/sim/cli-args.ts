@@ -12,6 +12,7 @@ export const USAGE = `usage: npm run sim -- --nodes N --files N [options]
   --r N            copies of each file (1..16)                       default 3
   --m N            bits of the ring (1..256)                         default 64
   --rounds N       churn rounds, the ring repairing in between       default 10
+  --repair MS      virtual ms a round may take to repair             default 20000
   --latency A,B    one-way delay in ms, uniform in [A, B]            default 1,10
   --gets N         files fetched and compared at the end             default all
   --lookups N      random-key lookups measured at the end            default 1000
@@ -40,6 +41,7 @@ const SPECS: Record<string, Spec> = {
   r: { kind: 'int', min: 1, max: 16 },
   m: { kind: 'int', min: 1, max: 256 },
   rounds: { kind: 'int', min: 1, max: 100_000 },
+  repair: { kind: 'int', min: 0, max: 3_600_000 },
   latency: { kind: 'pair' },
   gets: { kind: 'int', min: 0, max: 1_000_000 },
   lookups: { kind: 'int', min: 0, max: 1_000_000 },
@@ -91,6 +93,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         r,
         m,
         rounds: get<number>('rounds'),
+        repairMs: get<number>('repair'),
         latencyMs: get<[number, number]>('latency'),
         gets: get<number>('gets'),
         lookups: get<number>('lookups'),

@@ -1,10 +1,6 @@
 /** `npm run sim -- --nodes 1024 --files 10000 --churn 0.3 --loss 0.05 --seed 7`: one scenario, one JSON object on stdout. */
 import { parseArgs, USAGE } from './cli-args';
-import { runScenario, type ScenarioResult } from './scenario';
-
-function healthy(result: ScenarioResult): boolean {
-  return result.ringConsistent && result.lost === 0 && result.joinsFailed === 0 && result.putsFailed === 0 && result.getsFailed === 0 && result.getsCorrupt === 0 && result.wrongLookups === 0;
-}
+import { healthy, runScenario } from './scenario';
 
 async function main(argv: readonly string[]): Promise<number> {
   const parsed = parseArgs(argv);

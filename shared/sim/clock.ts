@@ -76,6 +76,8 @@ export class SimClock implements Clock {
     if (timer && typeof timer === 'object' && timer.fn) {
       timer.fn = null;
       this.live--;
+      // Most timers are request timeouts cleared long before they are due; drop them once they dominate.
+      if (this.heap.length > 4096 && this.live < this.heap.length / 4) this.compact();
     }
   }
 
@@ -162,6 +164,15 @@ export class SimClock implements Clock {
     return top;
   }
 
+  /** Rebuilds the heap from its live timers (Floyd's heapify, linear). */
+  private compact(): void {
+    const heap = this.heap;
+    let kept = 0;
+    for (const timer of heap) if (timer.fn !== null) heap[kept++] = timer;
+    heap.length = kept;
+    for (let i = (kept >> 1) - 1; i >= 0; i--) this.siftDown(i, heap[i] as Timer);
+  }
+
   private push(timer: Timer): void {
     const heap = this.heap;
     let i = heap.length;
@@ -177,11 +188,15 @@ export class SimClock implements Clock {
   }
 
   private pop(): void {
+    const last = this.heap.pop() as Timer;
+    if (this.heap.length > 0) this.siftDown(0, last);
+  }
+
+  /** Places `timer` at `i` or below, moving earlier children up. */
+  private siftDown(start: number, timer: Timer): void {
     const heap = this.heap;
-    const last = heap.pop() as Timer;
     const size = heap.length;
-    if (size === 0) return;
-    let i = 0;
+    let i = start;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= size) break;
@@ -189,11 +204,11 @@ export class SimClock implements Clock {
       let child = left;
       if (right < size && earlier(heap[right] as Timer, heap[left] as Timer)) child = right;
       const c = heap[child] as Timer;
-      if (!earlier(c, last)) break;
+      if (!earlier(c, timer)) break;
       heap[i] = c;
       i = child;
     }
-    heap[i] = last;
+    heap[i] = timer;
   }
 }
 

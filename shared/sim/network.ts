@@ -168,7 +168,7 @@ export class SimNetwork {
   }
 
   /** @internal A transport closed: its own requests fail now, requests to it fail once the news arrives. */
-  closed(transport: SimTransport): void {
+  onClose(transport: SimTransport): void {
     for (const pending of [...transport.pending]) {
       this.fail(pending, new TransportError('closed', `transport ${transport.address} closed`));
     }
@@ -331,6 +331,6 @@ export class SimTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     this.handler = undefined;
-    this.network.closed(this);
+    this.network.onClose(this);
   }
 }

@@ -10,6 +10,7 @@ import { sourceFromBytes } from '../transfer/source';
 import { checkPlacement, checkRing, RingView, summarize, type ExpectedFile, type LivePeer, type PlacementReport, type RingReport } from './checks';
 import { SimClock } from './clock';
 import { syncDigest } from './digest';
+import { tuneHeapForSimulation } from './heap';
 import { SimLog, type LogLevel } from './log';
 import { MemoryStore } from './memory-store';
 import { SimNetwork, type SimTransport } from './network';
@@ -48,7 +49,7 @@ export interface GetReport {
   /** Files whose bytes differed from what was put. */
   corrupt: string[];
   /** Files whose get failed with an error. */
-  failed: string[];
+  failed: Failure[];
 }
 
 export interface LookupReport {
@@ -60,9 +61,16 @@ export interface LookupReport {
   wrong: number;
 }
 
+/** An operation that failed: on what (a file name or an address), its error code and message. */
+export interface Failure {
+  what: string;
+  code?: string;
+  message: string;
+}
+
 export interface JoinReport {
   joined: SimPeer[];
-  failed: Array<{ address: Address; code?: string; message: string }>;
+  failed: Failure[];
   /** Failed attempts that were tried again. */
   retries: number;
 }
@@ -99,6 +107,7 @@ export class Simulation {
   buildRetries = 0;
 
   constructor(opts: SimulationOptions) {
+    tuneHeapForSimulation();
     const root = new Rng(opts.seed);
     this.rng = root.fork();
     this.nodeRng = root.fork();
@@ -158,7 +167,7 @@ export class Simulation {
             report.retries++;
             continue;
           }
-          report.failed.push({ address: peer.address, code: (err as { code?: string }).code, message: (err as Error).message });
+          report.failed.push(failure(peer.address, err));
           return;
         }
       }
@@ -234,14 +243,14 @@ export class Simulation {
     await this.clock.drive(this.put(name, bytes, from), OPERATION_LIMIT_MS);
   }
 
-  /** Puts many files, `parallel` at a time, each from a random live peer; returns the names whose put failed. */
-  async putFiles(entries: Iterable<[string, Uint8Array]>, parallel = 256): Promise<string[]> {
-    const failed: string[] = [];
+  /** Puts many files, `parallel` at a time, each from a random live peer; returns the puts that failed and why. */
+  async putFiles(entries: Iterable<[string, Uint8Array]>, parallel = 256): Promise<Failure[]> {
+    const failed: Failure[] = [];
     const work = [...entries].map(([name, bytes]) => async () => {
       try {
         await this.put(name, bytes, this.requireLive().address);
-      } catch {
-        failed.push(name);
+      } catch (err) {
+        failed.push(failure(name, err));
       }
     });
     await this.clock.drive(inParallel(work, parallel), OPERATION_LIMIT_MS * Math.max(1, Math.ceil(work.length / parallel)));
@@ -261,8 +270,8 @@ export class Simulation {
         const bytes = await this.get(name, this.requireLive().address);
         if (bytes === null) report.missing.push(name);
         else if (!sameBytes(bytes, this.files.get(name)?.bytes)) report.corrupt.push(name);
-      } catch {
-        report.failed.push(name);
+      } catch (err) {
+        report.failed.push(failure(name, err));
       }
     });
     await this.clock.drive(inParallel(work, parallel), OPERATION_LIMIT_MS * Math.max(1, Math.ceil(work.length / parallel)));
@@ -373,6 +382,11 @@ export class Simulation {
     if (!peer) throw new Error('no live peer');
     return peer;
   }
+}
+
+function failure(what: string, err: unknown): Failure {
+  const code = (err as { code?: unknown } | null)?.code;
+  return { what, code: typeof code === 'string' ? code : undefined, message: err instanceof Error ? err.message : String(err) };
 }
 
 /** Runs tasks with at most `limit` in flight. */

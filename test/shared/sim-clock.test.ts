@@ -23,6 +23,23 @@ describe('SimClock', () => {
     expect(clock.now()).toBe(125);
   });
 
+  it('keeps order when most timers are cleared (the heap compacts itself)', async () => {
+    const clock = new SimClock();
+    const rng = new Rng(4);
+    const timers = Array.from({ length: 20_000 }, (_, id) => {
+      const due = rng.int(0, 5000);
+      return { id, due, handle: clock.setTimeout(() => fired.push(id), due), keep: rng.chance(0.1) };
+    });
+    const fired: number[] = [];
+    for (const t of timers) if (!t.keep) clock.clearTimeout(t.handle);
+    const survivors = timers.filter((t) => t.keep);
+    expect(clock.pending).toBe(survivors.length);
+    await clock.runFor(6000);
+    const expected = [...survivors].sort((a, b) => a.due - b.due || a.id - b.id).map((t) => t.id);
+    expect(fired).toEqual(expected);
+    expect(clock.pending).toBe(0);
+  });
+
   it('rounds due times up to its resolution, so jittered timers share instants', async () => {
     const coarse = new SimClock();
     const at: number[] = [];

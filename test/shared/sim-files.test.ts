@@ -12,7 +12,9 @@ async function putFiles(sim: Simulation, count: number): Promise<void> {
 async function expectAllPlacedAndReadable(sim: Simulation, convergeMs = 60_000): Promise<void> {
   const converged = await sim.converge(convergeMs, { placement: true });
   const placement = sim.placement();
-  expect({ lost: placement.lost, underReplicated: placement.underReplicated, misplaced: placement.misplaced.slice(0, 10) }).toEqual({
+  // On failure, where the first wrong files should be and where they are.
+  const where = (names: string[]) => names.slice(0, 5).map((name) => ({ name, should: sim.replicasOf(name), is: sim.holders(name) }));
+  expect({ lost: placement.lost, underReplicated: where(placement.underReplicated), misplaced: where(placement.misplaced) }).toEqual({
     lost: [],
     underReplicated: [],
     misplaced: [],
@@ -36,13 +38,23 @@ describe('file placement', () => {
     expect(backups).toHaveLength(sim.r - 1);
   });
 
-  it('answers null for a name nobody stored, and stores multi-chunk files intact', async () => {
+  it('answers null for a name nobody stored, and stores multi-chunk and empty files intact', async () => {
     const sim = new Simulation({ seed: 22, config: { chunkSize: 300 } });
     await sim.createRing(12);
     await putFiles(sim, 60);
     expect([...sim.files.values()].some((f) => f.bytes.length > 3 * 300)).toBe(true);
+    await sim.putFile('empty.txt', new Uint8Array(0));
+    expect(await sim.getFile('empty.txt')).toEqual(new Uint8Array(0));
     expect(await sim.getFile('no-such-file')).toBeNull();
     await expectAllPlacedAndReadable(sim);
+  });
+
+  it("a put the owner's full store cannot take fails with quota-exceeded", async () => {
+    const sim = new Simulation({ seed: 23, quotaBytes: 1000 });
+    await sim.createRing(5);
+    await expect(sim.putFile('big.bin', sim.rng.bytes(4000))).rejects.toMatchObject({ code: 'quota-exceeded' });
+    await sim.putFile('small.bin', sim.rng.bytes(500));
+    expect(await sim.getFile('small.bin')).toEqual(sim.files.get('small.bin')?.bytes);
   });
 });
 

@@ -1,0 +1,93 @@
+/** Crashes, message loss and partitions on the simulator: the ring repairs itself and keeps every file. */
+import { describe, expect, it } from 'vitest';
+import { Simulation } from '../../shared/sim/simulation';
+
+async function putFiles(sim: Simulation, count: number): Promise<void> {
+  const entries = Array.from({ length: count }, (_, i): [string, Uint8Array] => [`file-${i}`, sim.rng.bytes(sim.rng.int(16, 2048))]);
+  expect(await sim.putFiles(entries)).toEqual([]);
+}
+
+/** Lost, under-replicated and misplaced files; for the first few, where they should be and where they are. */
+function placementSummary(sim: Simulation) {
+  const p = sim.placement();
+  const where = (names: string[]) => names.slice(0, 5).map((name) => ({ name, should: sim.replicasOf(name), is: sim.holders(name) }));
+  return { lost: p.lost, underReplicated: where(p.underReplicated), misplaced: where(p.misplaced) };
+}
+
+const PLACED = { lost: [], underReplicated: [], misplaced: [] };
+
+describe('crashes', () => {
+  it('two adjacent peers crashing at once (r = 3) in a 50-peer ring with 500 files: no file lost, replication restored', async () => {
+    const sim = new Simulation({ seed: 51, r: 3 });
+    await sim.createRing(50);
+    await putFiles(sim, 500);
+    expect(await sim.converge(30_000, { placement: true })).toBe(true);
+
+    const view = sim.view();
+    // The pair owning the most files, so the crash really takes two of three copies of many files.
+    let first = 0;
+    const owned = (i: number) => view.at(i).node.files.length + view.at(i + 1).node.files.length;
+    for (let i = 1; i < view.peers.length; i++) if (owned(i) > owned(first)) first = i;
+    const a = view.at(first).address;
+    const b = view.at(first + 1).address;
+    sim.crash(a);
+    sim.crash(b);
+    const right = sim.placement();
+    expect(right.underReplicated.length).toBeGreaterThan(0);
+    expect(right.lost).toEqual([]);
+
+    const converged = await sim.converge(60_000, { placement: true });
+    expect(placementSummary(sim)).toEqual(PLACED);
+    expect(sim.checkRing().problems).toEqual([]);
+    expect(converged).toBe(true);
+    const gets = await sim.checkGets();
+    expect(gets).toEqual({ checked: 500, missing: [], corrupt: [], failed: [] });
+  });
+});
+
+describe('message loss', () => {
+  it('a ring built under 5% message loss converges', async () => {
+    const sim = new Simulation({ seed: 61, loss: 0.05 });
+    await sim.createRing(50);
+    await sim.stabilize(10_000);
+    expect(sim.checkRing().problems).toEqual([]);
+    expect(sim.network.stats.lost).toBeGreaterThan(1000);
+  });
+
+  it('files put and kept under 5% message loss: the ring stays converged and no file is lost', async () => {
+    const sim = new Simulation({ seed: 62 });
+    await sim.createRing(50);
+    sim.network.setLoss(0.05);
+    await putFiles(sim, 300);
+    await sim.stabilize(30_000);
+    expect(sim.checkRing().problems).toEqual([]);
+    expect(placementSummary(sim)).toEqual(PLACED);
+    const gets = await sim.checkGets();
+    expect(gets).toEqual({ checked: 300, missing: [], corrupt: [], failed: [] });
+    expect(sim.network.stats.lost).toBeGreaterThan(1000);
+  });
+});
+
+describe('partitions', () => {
+  it('a ring split into two random halves converges back into one ring once healed, keeping every file', async () => {
+    const sim = new Simulation({ seed: 71 });
+    await sim.createRing(40);
+    await putFiles(sim, 200);
+    expect(await sim.converge(30_000, { placement: true })).toBe(true);
+
+    const addresses = sim.rng.shuffle(sim.live().map((p) => p.address));
+    const half = addresses.slice(0, 20);
+    sim.network.partition(half, addresses.slice(20));
+    await sim.stabilize(20_000);
+    // Each side noticed: no peer still points across the split.
+    const across = sim.live().filter(({ address, node }) => half.includes(address) !== half.includes(node.successor));
+    expect(across).toEqual([]);
+
+    sim.network.heal();
+    const converged = await sim.converge(120_000);
+    expect(sim.checkRing().problems).toEqual([]);
+    expect(converged).toBe(true);
+    await sim.converge(60_000, { placement: true });
+    expect(sim.placement().lost).toEqual([]);
+  });
+});
