@@ -29,9 +29,17 @@ export interface SignalEvents {
   error: { code: ErrorCode; message: string; ref?: string };
 }
 
+/** What the client needs of a WebSocket class: the page's own, or `ws` in a Node process. */
+export interface WebSocketClass {
+  new (url: string): WebSocket;
+  readonly OPEN: number;
+}
+
 export interface SignalClientOptions {
   /** Defaults to ws(s)://<this page's host>/signal. */
   url?: string;
+  /** Defaults to the global WebSocket. */
+  WebSocket?: WebSocketClass;
   /** Where the id is kept across reloads; defaults to sessionStorage. */
   storage?: Pick<Storage, 'getItem' | 'setItem'>;
   log: Logger;
@@ -64,6 +72,7 @@ export class SignalClient extends Emitter<SignalEvents> {
   private readonly peersWaiters: PeersWaiter[] = [];
   private readonly dropped: Record<string, number> = {};
   private readonly url: string;
+  private readonly Socket: WebSocketClass;
   private readonly storage: Pick<Storage, 'getItem' | 'setItem'>;
   private readonly log: Logger;
   private readonly random: Random;
@@ -72,6 +81,7 @@ export class SignalClient extends Emitter<SignalEvents> {
   constructor(opts: SignalClientOptions) {
     super();
     this.url = opts.url ?? signalUrl(location);
+    this.Socket = opts.WebSocket ?? WebSocket;
     this.storage = opts.storage ?? sessionStorage;
     this.log = opts.log;
     this.random = opts.random ?? Math.random;
@@ -139,7 +149,7 @@ export class SignalClient extends Emitter<SignalEvents> {
   }
 
   private write(msg: { type: 'signal'; to: string; data: SignalData } | { type: 'peers' }): void {
-    if (this.currentStatus !== 'online' || this.socket?.readyState !== WebSocket.OPEN) {
+    if (this.currentStatus !== 'online' || this.socket?.readyState !== this.Socket.OPEN) {
       throw new SignalOfflineError(`the signaling server is ${this.currentStatus}`);
     }
     this.socket.send(JSON.stringify(msg));
@@ -149,7 +159,7 @@ export class SignalClient extends Emitter<SignalEvents> {
     this.setStatus('connecting');
     let socket: WebSocket;
     try {
-      socket = new WebSocket(this.url);
+      socket = new this.Socket(this.url);
     } catch (err) {
       // Only a malformed URL throws here; retrying cannot fix it.
       this.log.warn('signal-bad-url', { url: this.url, error: (err as Error).message });

@@ -1,0 +1,51 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Logger } from '../../shared/ring/types';
+import { DataDirInUseError, LOCK_FILE, PEER_ID_FILE, lockDataDir, peerIdFile } from '../../node-peer/data-dir';
+
+const quiet: Logger = { debug() {}, info() {}, warn() {} };
+
+describe('the Node peer data folder', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ringshare-dir-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('is locked while a peer runs and free again once released', () => {
+    const sub = join(dir, 'created');
+    const release = lockDataDir(sub);
+    expect(existsSync(join(sub, LOCK_FILE))).toBe(true);
+    release();
+    expect(existsSync(join(sub, LOCK_FILE))).toBe(false);
+    lockDataDir(sub)();
+  });
+
+  it('refuses a folder another live process holds', async () => {
+    // The test runner's parent process is alive and is not this process.
+    await writeFile(join(dir, LOCK_FILE), `${process.ppid}\n`);
+    expect(() => lockDataDir(dir)).toThrow(DataDirInUseError);
+    expect(await readFile(join(dir, LOCK_FILE), 'utf8')).toBe(`${process.ppid}\n`);
+  });
+
+  it('takes over the lock of a process that is gone', async () => {
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    await writeFile(join(dir, LOCK_FILE), `${gone.stdout}\n`);
+    const release = lockDataDir(dir);
+    expect(await readFile(join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
+    release();
+  });
+
+  it('keeps the peer id across restarts and ignores a file that holds no id', async () => {
+    const ids = peerIdFile(dir, quiet);
+    expect(ids.getItem('ringshare.peerId')).toBeNull();
+    ids.setItem('ringshare.peerId', 'abc_DEF-123');
+    expect(peerIdFile(dir, quiet).getItem('ringshare.peerId')).toBe('abc_DEF-123');
+    await writeFile(join(dir, PEER_ID_FILE), '../../etc/passwd\n');
+    expect(peerIdFile(dir, quiet).getItem('ringshare.peerId')).toBeNull();
+  });
+});
