@@ -28,7 +28,7 @@ export const MAINTAIN_MS = 400;
 /** A protocol request that gets no reply within this is a failure; the peer is then suspected. */
 export const RPC_TIMEOUT_MS = 1000;
 /** A chunk request may wait behind a busy channel longer than a ping. */
-export const CHUNK_TIMEOUT_MS = 5000;
+export const CHUNK_TIMEOUT_MS = 3000;
 /** Lookup gives up after this many hops (a correct ring needs about log2 N). */
 export const MAX_LOOKUP_HOPS = 128;
 

@@ -51,6 +51,10 @@ type NoticeListener = (notice: { level: 'info' | 'warn' | 'error'; message: stri
 const MIN_TRANSFER_RATE = 50;
 const KEY_CACHE_LIMIT = 100_000;
 const OPERATION_ATTEMPTS = 3;
+/** Peers besides the next hop that a lookup reply names, to fall back on if the next hop fails. */
+const LOOKUP_FALLBACKS = 3;
+/** Stabilize rounds in which no known peer answers before a node concludes it is alone. */
+const SILENT_ROUNDS_BEFORE_ALONE = 5;
 
 export class ChordNode {
   readonly address: Address;
@@ -67,6 +71,7 @@ export class ChordNode {
   private session = new AbortController();
   private stopTimers: Array<() => void> = [];
   private nextFinger = 0;
+  private silentRounds = 0;
   private changeQueued = false;
 
   constructor(private readonly opts: NodeOptions) {
@@ -167,13 +172,15 @@ export class ChordNode {
   private async enterThrough(bootstrap: Address): Promise<void> {
     const found = await this.lookup(this.key, bootstrap);
     const successors = found.replicas.filter((a) => a !== this.address);
-    const succ = successors[0];
-    if (succ === undefined) return; // the ring holds only us (a reload that others still remember)
-    if (this.keyOf(succ) === this.key) {
-      throw new RingError('key-collision', `peer ${succ} already holds key ${this.key.toString(16)}; choose another address`);
+    if (successors.length === 0) return; // the ring holds only us (a reload that others still remember)
+    const owner = successors[0]!;
+    if (this.keyOf(owner) === this.key) {
+      throw new RingError('key-collision', `peer ${owner} already holds key ${this.key.toString(16)}; choose another address`);
     }
-    const state = await this.stateOf(succ);
-    if (!state) throw new RingError('lookup-failed', `successor ${succ} did not answer`);
+    // The owner may have just crashed: the next replica then is our successor.
+    const alive = await this.firstAlive(successors);
+    if (!alive) throw new RingError('lookup-failed', `none of the successors ${successors.join(', ')} answered`);
+    const { peer: succ, state } = alive;
     this.routing.setSuccessors(succ, state.successors);
     const pred = state.predecessor;
     if (pred && pred !== this.address && pred !== succ && between(this.key, this.keyOf(pred), this.keyOf(succ))) {
@@ -262,12 +269,19 @@ export class ChordNode {
     }
   }
 
-  /** Asks all candidates at once; the first of them in order that answers wins. */
+  /**
+   * Asks the candidates at once; the first of them in order that answers wins. Suspected peers are asked
+   * only when no other answers (a lost reply or two must not leave a node without neighbours).
+   */
   private async firstAlive(candidates: Address[]) {
-    const distinct = [...new Set(candidates)].filter((a) => a !== this.address && !this.routing.isSuspected(a));
-    const states = await Promise.all(distinct.map((peer) => this.stateOf(peer)));
-    const i = states.findIndex((s) => s !== null);
-    return i < 0 ? null : { peer: distinct[i]!, state: states[i]! };
+    const distinct = [...new Set(candidates)].filter((a) => a !== this.address);
+    const trusted = distinct.filter((a) => !this.routing.isSuspected(a));
+    for (const group of [trusted, distinct.filter((a) => this.routing.isSuspected(a))]) {
+      const states = await Promise.all(group.map((peer) => this.stateOf(peer)));
+      const i = states.findIndex((s) => s !== null);
+      if (i >= 0) return { peer: group[i]!, state: states[i]! };
+    }
+    return null;
   }
 
   private async handle(from: Address, msg: Envelope): Promise<Envelope> {
@@ -327,18 +341,18 @@ export class ChordNode {
     }
   }
 
-  private onFind(key: bigint): PeerReply {
+  private onFind(key: bigint, exclude?: ReadonlySet<Address>): PeerReply {
     const pred = this.routing.predecessor;
     if (pred && pred !== this.address && betweenRightIncl(key, this.keyOf(pred), this.key)) {
       return { type: 'found', successors: [this.address, ...this.routing.successors].slice(0, this.config.r) };
     }
     if (this.routing.ownsNext(key)) return { type: 'found', successors: this.routing.successors };
-    const next = this.routing.closestPreceding(key);
-    return next === this.address ? { type: 'found', successors: this.routing.successors } : { type: 'next', next };
+    const [next, ...also] = this.routing.preceding(key, 1 + LOOKUP_FALLBACKS, exclude);
+    return next === undefined ? { type: 'found', successors: this.routing.successors } : { type: 'next', next, also };
   }
 
   private onLeaving(from: Address, successors: Address[], predecessors: Address[]): void {
-    this.routing.suspect(from);
+    this.routing.suspect(from, true);
     if (this.routing.predecessor === from) {
       const pred = predecessors.find((a) => a !== from && a !== this.address);
       this.routing.predecessor = pred ?? (this.routing.successors.includes(from) ? null : this.address);
@@ -355,7 +369,7 @@ export class ChordNode {
 
   private peerDown(peer: Address): void {
     if (this.phase !== 'joined') return;
-    this.routing.suspect(peer);
+    this.routing.suspect(peer, true);
     if (peer === this.routing.predecessor) void this.checkPredecessor();
     if (this.routing.successors.includes(peer)) void this.stabilize();
   }
@@ -375,9 +389,12 @@ export class ChordNode {
     const before = this.routing.successors.join();
     let succ = this.successor;
     let state = this.routing.isSuspected(succ) ? null : await this.stateOf(succ);
+    if (!state && !this.routing.isSuspected(succ)) return; // one silent round may be loss: ask again next round
     if (!state) {
       const alive = await this.firstAlive([...this.routing.successors.slice(1), ...this.routing.known()]);
       if (!alive) {
+        // Everyone we know is silent. Only after several rounds of that are we alone; until then it may be loss.
+        if (++this.silentRounds < SILENT_ROUNDS_BEFORE_ALONE) return;
         this.routing.setSuccessors(this.address, []);
         this.routing.predecessor = this.address;
         this.pointersChanged();
@@ -385,6 +402,7 @@ export class ChordNode {
       }
       ({ peer: succ, state } = alive);
     }
+    this.silentRounds = 0;
     const x = state.predecessor;
     if (x && x !== this.address && x !== succ && between(this.keyOf(x), this.key, this.keyOf(succ)) && !this.routing.isSuspected(x)) {
       const closer = await this.stateOf(x);
@@ -406,6 +424,8 @@ export class ChordNode {
     if (this.routing.predecessor !== pred) return; // a notify replaced it meanwhile
     if (state) {
       this.routing.setPredecessors(pred, state.predecessors);
+    } else if (!this.routing.isSuspected(pred)) {
+      return; // one silent round may be loss: ask again next round
     } else {
       // Fall back on the next live predecessor we know, so its range is ours (and its backups promoted) at once.
       const alive = await this.firstAlive(this.routing.predecessors.slice(1));
@@ -449,8 +469,9 @@ export class ChordNode {
    */
   private async reunite(): Promise<void> {
     if (this.phase !== 'joined') return;
+    // Suspected or not: across a healed partition every remembered peer is one we once gave up on.
     const peer = this.routing.takeRemembered(this.opts.random);
-    if (peer === undefined || this.routing.isSuspected(peer)) return;
+    if (peer === undefined) return;
     const { replicas } = await this.lookup(this.key, peer).catch(() => ({ replicas: [] as Address[] }));
     const found = replicas.find((a) => a !== this.address);
     if (found === undefined) return;
@@ -461,40 +482,43 @@ export class ChordNode {
     }
   }
 
-  /** Finds the owner of `key` iteratively, starting at `start`; a peer that fails is routed around. */
+  /**
+   * Finds the owner of `key` iteratively, starting at `start`. Each hop names the next peer and a few
+   * fallbacks; a peer that fails is skipped for the best fallback not yet tried.
+   */
   async lookup(key: bigint, start: Address = this.address): Promise<LookupResult> {
     const avoid = new Set<Address>();
-    let lastError: unknown;
-    for (let attempt = 0; attempt < OPERATION_ATTEMPTS; attempt++) {
-      let current = start;
-      let hops = 0;
-      try {
-        while (hops <= MAX_LOOKUP_HOPS) {
-          if (current === this.address) {
-            const local = this.onFind(key);
-            if (local.type === 'found') return { owner: local.successors[0]!, replicas: local.successors, hops };
-            if (local.type !== 'next' || avoid.has(local.next)) {
-              const next = this.routing.closestPreceding(key, avoid);
-              if (next === this.address) return { owner: this.successor, replicas: this.routing.successors, hops };
-              current = next;
-            } else current = local.next;
-            continue;
-          }
-          hops++;
-          const { reply } = await this.call(current, { type: 'find', key: key.toString(16) }, ['found', 'next']);
-          if (reply.type === 'found') return { owner: reply.successors[0]!, replicas: reply.successors, hops };
-          if (reply.next === current || reply.next === this.address) {
-            return { owner: this.successor, replicas: this.routing.successors, hops };
-          }
-          current = reply.next;
-        }
-        throw new RingError('lookup-failed', `lookup of ${key.toString(16)} took more than ${MAX_LOOKUP_HOPS} hops`);
-      } catch (err) {
-        lastError = err;
-        if (errorCode(err) === 'aborted') throw err;
-        if (current !== this.address) avoid.add(current);
-        if (current === start && start !== this.address) break;
+    const failed = new Map<Address, number>();
+    let candidates = [start];
+    let hops = 0;
+    let lastError: unknown = 'no peer left to ask';
+    while (hops <= MAX_LOOKUP_HOPS) {
+      const current = candidates.find((c) => !avoid.has(c));
+      if (current === undefined) break;
+      if (current === this.address) {
+        const local = this.onFind(key, avoid);
+        if (local.type === 'found') return { owner: local.successors[0]!, replicas: local.successors, hops };
+        if (local.type !== 'next') break;
+        candidates = [local.next, ...local.also];
+        continue;
       }
+      hops++;
+      let reply: PeerReply;
+      try {
+        ({ reply } = await this.call(current, { type: 'find', key: key.toString(16) }, ['found', 'next']));
+      } catch (err) {
+        if (errorCode(err) === 'aborted') throw err;
+        lastError = err;
+        // Asked twice in vain: a lost message is not that unlikely, two in a row are.
+        const failures = (failed.get(current) ?? 0) + 1;
+        failed.set(current, failures);
+        if (failures >= 2 || this.routing.isSuspected(current)) avoid.add(current);
+        continue;
+      }
+      if (reply.type === 'found') return { owner: reply.successors[0]!, replicas: reply.successors, hops };
+      if (reply.type !== 'next') break;
+      if (reply.next === this.address) return { owner: this.successor, replicas: this.routing.successors, hops };
+      candidates = [reply.next, ...reply.also, ...candidates.filter((c) => c !== current)];
     }
     throw new RingError('lookup-failed', `lookup of ${key.toString(16)} failed: ${errorMessage(lastError)}`);
   }
@@ -505,6 +529,10 @@ export class ChordNode {
     if (this.phase !== 'joined') throw new RingError('not-joined', 'not in a ring yet: join first');
   }
 
+  /**
+   * An offer is answered once the whole file is stored. If that answer is late the offer is simply made
+   * again: the receiver joins the transfer already running instead of starting over.
+   */
   transferTimeout(meta: FileMeta): number {
     return this.config.rpcTimeoutMs * 10 + meta.size / MIN_TRANSFER_RATE;
   }
@@ -537,7 +565,7 @@ export class ChordNode {
 
   private async fetchChunk(source: Address, root: string, index: number): Promise<Uint8Array> {
     if (source === this.address) return this.local.chunk(root, index, this.config.chunkTimeoutMs);
-    const { data } = await this.call(source, { type: 'chunk', root, index }, ['chunk'], { timeoutMs: this.config.chunkTimeoutMs * 2, suspect: false });
+    const { data } = await this.call(source, { type: 'chunk', root, index }, ['chunk'], { timeoutMs: this.config.chunkTimeoutMs + this.config.rpcTimeoutMs, suspect: false });
     if (!data) throw new RingError('bad-message', `chunk reply from ${source} carried no data`);
     return data;
   }
@@ -560,8 +588,8 @@ export class ChordNode {
       const chain = [...targets.slice(0, i).reverse(), this.address, ...sources];
       return this.call(peer, { type: 'offer', meta, role: 'backup', sources: chain, replicate: false }, ['stored'], { timeoutMs: this.transferTimeout(meta), suspect: false });
     });
-    await own;
-    const results = await Promise.allSettled(backups);
+    const [ownResult, ...results] = await Promise.allSettled([own, ...backups]);
+    if (ownResult!.status === 'rejected') throw ownResult!.reason;
     return 1 + results.filter((r) => r.status === 'fulfilled').length;
   }
 
@@ -576,7 +604,7 @@ export class ChordNode {
         try {
           const { owner } = await this.lookup(this.keyOf(meta.name));
           if (owner === this.address) await this.onOffer(meta, 'file', [this.address], true);
-          else await this.call(owner, { type: 'offer', meta, role: 'file', sources: [this.address], replicate: true }, ['stored'], { timeoutMs: this.transferTimeout(meta) });
+          else await this.offerTo(owner, meta);
           opts.onProgress?.(meta.size, meta.size);
           return;
         } catch (err) {
@@ -591,11 +619,32 @@ export class ChordNode {
     throw new RingError('all-replicas-failed', `put of ${meta.name} failed: ${errorMessage(lastError)}`);
   }
 
+  /**
+   * Has the owner store a put. An offer whose answer does not come is made again (the owner joins the
+   * transfer it is already running); before giving up we ask whether it holds the file after all.
+   */
+  private async offerTo(owner: Address, meta: FileMeta): Promise<void> {
+    const offer: PeerRequest = { type: 'offer', meta, role: 'file', sources: [this.address], replicate: true };
+    let lastError: unknown;
+    for (let attempt = 0; attempt < OPERATION_ATTEMPTS; attempt++) {
+      try {
+        await this.call(owner, offer, ['stored'], { timeoutMs: this.transferTimeout(meta) });
+        return;
+      } catch (err) {
+        if (errorCode(err) !== 'timeout') throw err;
+        lastError = err;
+      }
+    }
+    const { reply } = await this.call(owner, { type: 'digest', entries: [{ name: meta.name, root: meta.root }] }, ['missing']);
+    if (reply.names.length > 0) throw lastError;
+  }
+
   /** Reads a file from the ring into `sink` (chunks may come in any order). Resolves to null when no replica has it. */
   async get(name: string, sink: (index: number, data: Uint8Array) => void | Promise<void>, opts: TransferProgress = {}): Promise<FileMeta | null> {
     this.requireJoined();
     const got = new Set<number>();
     let gotRoot: string | undefined;
+    let noneSeen = 0;
     let lastError: unknown;
     for (let attempt = 0; attempt < OPERATION_ATTEMPTS; attempt++) {
       try {
@@ -604,7 +653,8 @@ export class ChordNode {
         const metas = await Promise.all(candidates.map((peer) => this.metaAt(peer, name)));
         const chosen = metas.find((m): m is FileMeta => !!m);
         if (!chosen) {
-          if (metas.every((m) => m === null)) return null;
+          // "Nobody has it" twice, a stabilize round apart: a file being handed to a new owner right now is not missed.
+          if (metas.every((m) => m === null) && ++noneSeen >= 2) return null;
           throw new RingError('all-replicas-failed', `no replica of ${name} answered`);
         }
         if (!(await rootMatches(chosen, this.opts.digest))) throw new RingError('corrupt', `metadata of ${name} does not match its hashes`);

@@ -3,10 +3,11 @@
  * what it learns, and it answers routing questions. Peers that failed a request are suspected for a while
  * and left out of routing.
  */
-import { between, betweenRightIncl, distance } from './id';
+import { between, betweenRightIncl } from './id';
 import type { Address, Clock } from './types';
 
 const REMEMBERED_LIMIT = 64;
+const SUSPECT_AFTER_FAILURES = 2;
 
 export class Routing {
   successors: Address[];
@@ -17,6 +18,8 @@ export class Routing {
   predecessorsWrapped = false;
   readonly fingers: (Address | null)[];
   private readonly suspects = new Map<Address, number>();
+  /** Failed requests in a row, by peer. */
+  private readonly failures = new Map<Address, number>();
   /** Peers we lost touch with or were told of: tried now and then, so rings split by a partition find each other again. */
   private readonly remembered = new Set<Address>();
 
@@ -50,8 +53,16 @@ export class Routing {
     this.fingers.fill(null);
   }
 
-  suspect(peer: Address): void {
+  /**
+   * A request to `peer` failed. One failure may be a lost message; the peer is suspected (left out of
+   * routing for a while) after SUSPECT_AFTER_FAILURES in a row, or at once when the failure is `certain`
+   * (the peer said it leaves, or its link or signaling socket closed).
+   */
+  suspect(peer: Address, certain = false): void {
     if (peer === this.self) return;
+    const failures = (this.failures.get(peer) ?? 0) + 1;
+    this.failures.set(peer, failures);
+    if (!certain && failures < SUSPECT_AFTER_FAILURES) return;
     this.suspects.set(peer, this.clock.now() + this.suspicionMs);
     this.remember(peer);
     this.fingers.forEach((f, i) => {
@@ -76,6 +87,7 @@ export class Routing {
   /** A peer that speaks to us is alive, whatever we thought. */
   heardFrom(peer: Address): void {
     this.suspects.delete(peer);
+    this.failures.delete(peer);
   }
 
   isSuspected(peer: Address): boolean {
@@ -109,23 +121,27 @@ export class Routing {
     return { list, wrapped: false };
   }
 
+  /**
+   * Peers we know that precede `key`, closest to it first: the next hop of a lookup and its fallbacks.
+   * Empty when no peer we know lies between us and the key.
+   */
+  preceding(key: bigint, limit: number, exclude?: ReadonlySet<Address>): Address[] {
+    const found: Array<[Address, bigint]> = [];
+    const seen = new Set<Address>();
+    for (const peer of [...this.successors, ...this.fingers]) {
+      if (peer === null || seen.has(peer) || peer === this.self || exclude?.has(peer) || this.isSuspected(peer)) continue;
+      seen.add(peer);
+      const k = this.keyOf(peer);
+      if (between(k, this.selfKey, key)) found.push([peer, k]);
+    }
+    // b before a when b lies between a and the key, i.e. closer to it.
+    found.sort(([, a], [, b]) => (a === b ? 0 : between(b, a, key) ? 1 : -1));
+    return found.slice(0, limit).map(([peer]) => peer);
+  }
+
   /** The closest peer we know that precedes `key`: the next hop of a lookup. Returns self when none is closer. */
   closestPreceding(key: bigint, exclude?: ReadonlySet<Address>): Address {
-    let best = this.self;
-    let bestDistance = distance(this.selfKey, key, this.m);
-    const consider = (peer: Address | null) => {
-      if (peer === null || peer === this.self || exclude?.has(peer) || this.isSuspected(peer)) return;
-      const k = this.keyOf(peer);
-      if (!between(k, this.selfKey, key)) return;
-      const d = distance(k, key, this.m);
-      if (d < bestDistance) {
-        best = peer;
-        bestDistance = d;
-      }
-    };
-    for (const f of this.fingers) consider(f);
-    for (const s of this.successors) consider(s);
-    return best;
+    return this.preceding(key, 1, exclude)[0] ?? this.self;
   }
 
   /** The first live successor that follows `key`'s owner range locally: key in (self, successor]. */

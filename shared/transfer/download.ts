@@ -35,11 +35,19 @@ export async function download(opts: DownloadOptions): Promise<void> {
 
   const usable = (s: Address) => (failures.get(s) ?? MAX_SOURCE_FAILURES) < MAX_SOURCE_FAILURES;
 
+  /** A chunk goes to the first replica that has not failed it yet; once all have, each still usable one is asked again. */
+  function pick(tried: Set<Address>): Address | undefined {
+    const fresh = opts.sources.find((s) => usable(s) && !tried.has(s));
+    if (fresh !== undefined) return fresh;
+    tried.clear();
+    return opts.sources.find(usable);
+  }
+
   async function fetchOne(index: number): Promise<void> {
     const tried = new Set<Address>();
     for (;;) {
       if (opts.signal?.aborted) throw new RingError('aborted', `download of ${meta.name} aborted`);
-      const source = opts.sources.find((s) => usable(s) && !tried.has(s));
+      const source = pick(tried);
       if (source === undefined) {
         throw new RingError('all-replicas-failed', `transfer of ${meta.name} failed at chunk ${index} after all replicas (${lastError})`);
       }

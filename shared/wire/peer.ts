@@ -26,7 +26,7 @@ export type PeerReply =
   | { type: 'ok' }
   | { type: 'state'; predecessor: Address | null; successors: Address[]; predecessors: Address[] }
   | { type: 'found'; successors: Address[] }
-  | { type: 'next'; next: Address }
+  | { type: 'next'; next: Address; also: Address[] }
   | { type: 'missing'; names: string[] }
   | { type: 'stored'; replicas: number }
   | { type: 'chunk' }
@@ -155,7 +155,7 @@ export function parseReply<K extends PeerReply['type']>(body: unknown, expected:
       case 'found':
         return { type: 'found', successors: nonEmpty(addressList(b.successors, 'successors')) } as Extract<PeerReply, { type: K }>;
       case 'next':
-        return { type: 'next', next: address(b.next, 'next') } as Extract<PeerReply, { type: K }>;
+        return { type: 'next', next: address(b.next, 'next'), also: addressList(b.also ?? [], 'also') } as Extract<PeerReply, { type: K }>;
       case 'missing':
         check(Array.isArray(b.names) && b.names.length <= DIGEST_BATCH, 'names must be a short list');
         return { type: 'missing', names: b.names.map((n, i) => fileName(n, `names[${i}]`)) } as Extract<PeerReply, { type: K }>;

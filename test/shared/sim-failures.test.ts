@@ -61,10 +61,16 @@ describe('message loss', () => {
     await putFiles(sim, 300);
     await sim.stabilize(30_000);
     expect(sim.checkRing().problems).toEqual([]);
-    expect(placementSummary(sim)).toEqual(PLACED);
+    // While messages keep getting lost a copy may sit a round on the wrong side of a neighbour; none may vanish.
+    const underLoss = sim.placement();
+    expect({ lost: underLoss.lost, underReplicated: underLoss.underReplicated }).toEqual({ lost: [], underReplicated: [] });
     const gets = await sim.checkGets();
     expect(gets).toEqual({ checked: 300, missing: [], corrupt: [], failed: [] });
     expect(sim.network.stats.lost).toBeGreaterThan(1000);
+    // Once the loss stops, every copy is exactly where it belongs.
+    sim.network.setLoss(0);
+    expect(await sim.converge(30_000, { placement: true })).toBe(true);
+    expect(placementSummary(sim)).toEqual(PLACED);
   });
 });
 
