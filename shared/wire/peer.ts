@@ -131,7 +131,7 @@ export function parseRequest(body: unknown): Parsed<PeerRequest> {
       case 'meta':
         return { type: 'meta', name: fileName(b.name, 'name') };
       default:
-        throw new SchemaError(`unknown request type ${JSON.stringify(excerpt(String(b.type)))}`);
+        throw new SchemaError(`unknown request type ${describeType(b.type)}`);
     }
   });
 }
@@ -140,7 +140,7 @@ export function parseRequest(body: unknown): Parsed<PeerRequest> {
 export function parseReply<K extends PeerReply['type']>(body: unknown, expected: readonly K[]): Parsed<Extract<PeerReply, { type: K }>> {
   return guard(() => {
     const b = record(body, 'reply');
-    check(expected.includes(b.type as K), `expected a ${expected.join(' or ')} reply, got ${JSON.stringify(excerpt(String(b.type)))}`);
+    check(expected.includes(b.type as K), `expected a ${expected.join(' or ')} reply, got ${describeType(b.type)}`);
     switch (b.type as PeerReply['type']) {
       case 'ok':
       case 'chunk':
@@ -165,6 +165,11 @@ export function parseReply<K extends PeerReply['type']>(body: unknown, expected:
         return { type: 'meta', meta: b.meta === null ? null : parseMeta(b.meta) } as Extract<PeerReply, { type: K }>;
     }
   });
+}
+
+/** A peer-supplied `type` for an error message: quoted and short if a string, else its kind (it may be any value). */
+function describeType(type: unknown): string {
+  return typeof type === 'string' ? JSON.stringify(excerpt(type)) : typeof type;
 }
 
 function nonEmpty(list: Address[]): Address[] {
