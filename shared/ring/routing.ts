@@ -141,7 +141,19 @@ export class Routing {
 
   /** The closest peer we know that precedes `key`: the next hop of a lookup. Returns self when none is closer. */
   closestPreceding(key: bigint, exclude?: ReadonlySet<Address>): Address {
-    return this.preceding(key, 1, exclude)[0] ?? this.self;
+    let best = this.self;
+    let bestKey = this.selfKey;
+    const consider = (peer: Address | null) => {
+      if (peer === null || peer === best || peer === this.self || exclude?.has(peer) || this.isSuspected(peer)) return;
+      const k = this.keyOf(peer);
+      if (between(k, bestKey, key)) {
+        best = peer;
+        bestKey = k;
+      }
+    };
+    for (const s of this.successors) consider(s);
+    for (const f of this.fingers) consider(f);
+    return best;
   }
 
   /** The first live successor that follows `key`'s owner range locally: key in (self, successor]. */

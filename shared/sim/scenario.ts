@@ -3,6 +3,7 @@
  * graceful leaves and joins, never r ring-adjacent peers down before the ring has repaired), then measure
  * what survived.
  */
+import type { RingConfig } from '../ring/config';
 import type { NetworkStats } from './network';
 import { Simulation, type SimPeer } from './simulation';
 import type { LogLevel } from './log';
@@ -27,6 +28,8 @@ export interface ScenarioOptions {
   gets?: number;
   /** Random-key lookups measured at the end. */
   lookups?: number;
+  /** The nodes' configuration (e.g. slower upkeep periods, so a ring of thousands runs in seconds). */
+  config?: Partial<RingConfig>;
   progress?: (event: string, fields: Record<string, unknown>) => void;
   logWrite?: (line: string) => void;
   logLevel?: LogLevel;
@@ -77,7 +80,7 @@ const PARALLEL_PUTS = 1024;
 export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult> {
   const started = performance.now();
   const progress = opts.progress ?? (() => undefined);
-  const sim = new Simulation({ seed: opts.seed, m: opts.m, r: opts.r, latencyMs: opts.latencyMs, loss: opts.loss, logWrite: opts.logWrite, logLevel: opts.logLevel });
+  const sim = new Simulation({ seed: opts.seed, m: opts.m, r: opts.r, latencyMs: opts.latencyMs, loss: opts.loss, config: opts.config, logWrite: opts.logWrite, logLevel: opts.logLevel });
   const repairMs = opts.repairMs ?? 20_000;
   const since = (): Record<string, unknown> => ({ virtualMs: sim.clock.now(), wallMs: Math.round(performance.now() - started) });
 
