@@ -17,6 +17,8 @@ export const MAX_HEADER_BYTES = 32 * 1024;
 export const MAX_NAME_LENGTH = 255;
 /** Largest file the ring accepts (chunk hashes travel in the metadata). */
 export const MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024;
+/** Chunk hashes in one 'hashes' reply (32 bytes each, binary): 32 KiB, well inside a frame. */
+export const HASHES_PER_PAGE = 1024;
 /** Names sent in one replication digest, so the message stays under MAX_HEADER_BYTES. */
 export const DIGEST_BATCH = 64;
 

@@ -12,7 +12,10 @@ class Arrival {
   private readonly waiters = new Map<number, Array<(ok: boolean) => void>>();
   finished = false;
 
-  constructor(readonly done: Promise<void>) {}
+  constructor(
+    readonly meta: FileMeta,
+    readonly done: Promise<void>,
+  ) {}
 
   arrived(index: number): void {
     this.have.add(index);
@@ -98,6 +101,14 @@ export class LocalFiles {
     };
   }
 
+  /** Full metadata of a version we hold, receive or serve, by its root. */
+  metaByRoot(root: string): FileMeta | undefined {
+    const known = this.serving.get(root)?.meta ?? this.arrivals.get(root)?.meta;
+    if (known) return known;
+    for (const file of this.index.values()) if (file.meta.root === root) return file.meta;
+    return undefined;
+  }
+
   isServing(root: string): boolean {
     return this.serving.has(root);
   }
@@ -125,7 +136,7 @@ export class LocalFiles {
     const running = this.arrivals.get(meta.root);
     if (running) return running.done;
     let settle!: { resolve: () => void; reject: (err: unknown) => void };
-    const arrival = new Arrival(new Promise<void>((resolve, reject) => (settle = { resolve, reject })));
+    const arrival = new Arrival(meta, new Promise<void>((resolve, reject) => (settle = { resolve, reject })));
     arrival.done.catch(() => undefined);
     this.arrivals.set(meta.root, arrival);
     try {

@@ -3,10 +3,10 @@
  * routes lookups, and stores files with r-way replication. All I/O goes through the injected transport,
  * store and clock, so the same code runs in a tab, in a Node peer and in the simulator.
  */
-import { MAX_LOOKUP_HOPS } from '../constants';
+import { HASHES_PER_PAGE, MAX_LOOKUP_HOPS } from '../constants';
 import { download } from '../transfer/download';
-import { rootMatches } from '../transfer/meta';
-import { parseReply, parseRequest, type PeerReply, type PeerRequest } from '../wire/peer';
+import { hashBytes, rootMatches, withHashes } from '../transfer/meta';
+import { parseReply, parseRequest, toWireMeta, type PeerReply, type PeerRequest, type WireMeta } from '../wire/peer';
 import { resolveConfig, type RingConfig } from './config';
 import { RingError, errorCode, errorMessage } from './errors';
 import { between, betweenRightIncl, fingerStart, hashKey } from './id';
@@ -294,7 +294,7 @@ export class ChordNode {
     }
     this.routing.heardFrom(from);
     const req = parsed.value;
-    if (this.phase !== 'joined' && req.type !== 'ping' && req.type !== 'chunk' && req.type !== 'meta') {
+    if (this.phase !== 'joined' && !['ping', 'chunk', 'meta', 'hashes'].includes(req.type)) {
       throw new RingError('not-joined', `${this.address} is not in a ring`);
     }
     return this.dispatch(from, req);
@@ -322,8 +322,16 @@ export class ChordNode {
         return reply({ type: 'stored', replicas: await this.onOffer(req.meta, req.role, req.sources, req.replicate) });
       case 'chunk':
         return reply({ type: 'chunk' }, await this.local.chunk(req.root, req.index, this.config.chunkTimeoutMs));
-      case 'meta':
-        return reply({ type: 'meta', meta: this.local.get(req.name)?.meta ?? null });
+      case 'meta': {
+        const meta = this.local.get(req.name)?.meta;
+        return reply({ type: 'meta', meta: meta ? toWireMeta(meta) : null });
+      }
+      case 'hashes': {
+        const meta = this.local.metaByRoot(req.root);
+        if (!meta) throw new RingError('bad-message', `no file with root ${req.root.slice(0, 12)} here`);
+        if (req.start + req.count > meta.chunks) throw new RingError('bad-message', `hashes ${req.start}..${req.start + req.count} beyond ${meta.chunks} chunks`);
+        return reply({ type: 'hashes' }, hashBytes(meta, req.start, req.count));
+      }
     }
   }
 
@@ -575,8 +583,37 @@ export class ChordNode {
     this.notice('warn', `Chunk ${index} of "${meta.name}" from peer ${source} failed its SHA-256 check; fetched it from another replica.`);
   }
 
-  private async onOffer(meta: FileMeta, hint: Role, sources: Address[], replicate: boolean): Promise<number> {
-    if (!(await rootMatches(meta, this.opts.digest))) throw new RingError('bad-message', `offer of ${meta.name}: root does not match its chunk hashes`);
+  /** Completes metadata as sent with its chunk hashes, from what we hold or in pages from `sources`, and checks them against the root. */
+  private async fullMeta(wire: WireMeta, sources: Address[]): Promise<FileMeta> {
+    const known = this.local.metaByRoot(wire.root);
+    if (known) return known;
+    const pages: Uint8Array[] = [];
+    for (let start = 0; start < wire.chunks; start += HASHES_PER_PAGE) {
+      pages.push(await this.hashPage(wire.root, start, Math.min(HASHES_PER_PAGE, wire.chunks - start), sources));
+    }
+    const all = new Uint8Array(wire.chunks * 32);
+    pages.forEach((page, i) => all.set(page, i * HASHES_PER_PAGE * 32));
+    const meta = withHashes(wire, all);
+    if (!(await rootMatches(meta, this.opts.digest))) throw new RingError('corrupt', `the chunk hashes of ${wire.name} do not match its root`);
+    return meta;
+  }
+
+  private async hashPage(root: string, start: number, count: number, sources: Address[]): Promise<Uint8Array> {
+    let lastError: unknown = 'no peer to ask';
+    for (const source of [...sources, ...sources].filter((s) => s !== this.address)) {
+      try {
+        const { data } = await this.call(source, { type: 'hashes', root, start, count }, ['hashes'], { suspect: false });
+        if (data?.length === count * 32) return data;
+        lastError = `hashes reply from ${source} has ${data?.length ?? 0} bytes, expected ${count * 32}`;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw new RingError('all-replicas-failed', `chunk hashes ${start}.. of ${root.slice(0, 12)} unavailable: ${errorMessage(lastError)}`);
+  }
+
+  private async onOffer(wire: WireMeta, hint: Role, sources: Address[], replicate: boolean): Promise<number> {
+    const meta = await this.fullMeta(wire, sources);
     const own = this.receive(meta, hint, sources);
     if (!replicate) {
       await own;
@@ -586,7 +623,7 @@ export class ChordNode {
     const targets = this.routing.successors.filter((a) => a !== this.address).slice(0, this.config.r - 1);
     const backups = targets.map((peer, i) => {
       const chain = [...targets.slice(0, i).reverse(), this.address, ...sources];
-      return this.call(peer, { type: 'offer', meta, role: 'backup', sources: chain, replicate: false }, ['stored'], { timeoutMs: this.transferTimeout(meta), suspect: false });
+      return this.call(peer, { type: 'offer', meta: wire, role: 'backup', sources: chain, replicate: false }, ['stored'], { timeoutMs: this.transferTimeout(meta), suspect: false });
     });
     const [ownResult, ...results] = await Promise.allSettled([own, ...backups]);
     if (ownResult!.status === 'rejected') throw ownResult!.reason;
@@ -603,7 +640,7 @@ export class ChordNode {
       for (let attempt = 0; attempt < OPERATION_ATTEMPTS; attempt++) {
         try {
           const { owner } = await this.lookup(this.keyOf(meta.name));
-          if (owner === this.address) await this.onOffer(meta, 'file', [this.address], true);
+          if (owner === this.address) await this.onOffer(toWireMeta(meta), 'file', [this.address], true);
           else await this.offerTo(owner, meta);
           opts.onProgress?.(meta.size, meta.size);
           return;
@@ -624,7 +661,7 @@ export class ChordNode {
    * transfer it is already running); before giving up we ask whether it holds the file after all.
    */
   private async offerTo(owner: Address, meta: FileMeta): Promise<void> {
-    const offer: PeerRequest = { type: 'offer', meta, role: 'file', sources: [this.address], replicate: true };
+    const offer: PeerRequest = { type: 'offer', meta: toWireMeta(meta), role: 'file', sources: [this.address], replicate: true };
     let lastError: unknown;
     for (let attempt = 0; attempt < OPERATION_ATTEMPTS; attempt++) {
       try {
@@ -651,16 +688,16 @@ export class ChordNode {
         const { replicas } = await this.lookup(this.keyOf(name));
         const candidates = [...new Set([...replicas.slice(0, this.config.r), ...(this.local.get(name) ? [this.address] : [])])];
         const metas = await Promise.all(candidates.map((peer) => this.metaAt(peer, name)));
-        const chosen = metas.find((m): m is FileMeta => !!m);
-        if (!chosen) {
+        const found = metas.find((m): m is WireMeta => !!m);
+        if (!found) {
           // "Nobody has it" twice, a stabilize round apart: a file being handed to a new owner right now is not missed.
           if (metas.every((m) => m === null) && ++noneSeen >= 2) return null;
           throw new RingError('all-replicas-failed', `no replica of ${name} answered`);
         }
-        if (!(await rootMatches(chosen, this.opts.digest))) throw new RingError('corrupt', `metadata of ${name} does not match its hashes`);
+        const sources = candidates.filter((_, i) => metas[i]?.root === found.root);
+        const chosen = await this.fullMeta(found, sources);
         if (gotRoot !== chosen.root) got.clear(); // a newer version: chunks of the old one do not count
         gotRoot = chosen.root;
-        const sources = candidates.filter((_, i) => metas[i]?.root === chosen.root);
         await download({
           meta: chosen,
           sources,
@@ -687,8 +724,11 @@ export class ChordNode {
   }
 
   /** A replica's metadata for `name`: the meta, null when it has none, undefined when it did not answer. */
-  private async metaAt(peer: Address, name: string): Promise<FileMeta | null | undefined> {
-    if (peer === this.address) return this.local.get(name)?.meta ?? null;
+  private async metaAt(peer: Address, name: string): Promise<WireMeta | null | undefined> {
+    if (peer === this.address) {
+      const meta = this.local.get(name)?.meta;
+      return meta ? toWireMeta(meta) : null;
+    }
     try {
       return (await this.call(peer, { type: 'meta', name }, ['meta'], { suspect: false })).reply.meta;
     } catch {

@@ -5,6 +5,7 @@
  * A copy is only dropped after the owner has said it holds that version, so at least one copy always exists.
  */
 import { DIGEST_BATCH } from '../constants';
+import { toWireMeta } from '../wire/peer';
 import type { ChordNode } from './node';
 import type { LocalFiles } from './local-files';
 import type { Routing } from './routing';
@@ -154,7 +155,7 @@ export class Replication {
       for (let j = 0; j < missing.length; j += PARALLEL_OFFERS) {
         await Promise.all(
           missing.slice(j, j + PARALLEL_OFFERS).map(({ meta }) =>
-            this.node.call(peer, { type: 'offer', meta, role: hint, sources: [this.node.address], replicate: false }, ['stored'], {
+            this.node.call(peer, { type: 'offer', meta: toWireMeta(meta), role: hint, sources: [this.node.address], replicate: false }, ['stored'], {
               timeoutMs: this.node.transferTimeout(meta),
               suspect: false,
             }),

@@ -2,7 +2,7 @@
 import { toHex } from '../ring/id';
 import type { ChunkSource, Digest, FileMeta } from '../ring/types';
 
-function fromHex(hex: string): Uint8Array {
+export function fromHex(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return out;
@@ -17,6 +17,18 @@ export async function rootOf(name: string, chunkHashes: string[], digest: Digest
   joined.set(nameBytes, 0);
   chunkHashes.forEach((h, i) => joined.set(fromHex(h), nameBytes.length + 1 + i * 32));
   return toHex(await digest(joined));
+}
+
+/** Metadata as sent (no chunk hashes) completed with hashes fetched in pages; the caller checks the root. */
+export function withHashes(wire: Omit<FileMeta, 'chunkHashes'>, hashes: Uint8Array): FileMeta {
+  return { ...wire, chunkHashes: Array.from({ length: hashes.length / 32 }, (_, i) => toHex(hashes.subarray(i * 32, i * 32 + 32))) };
+}
+
+/** The binary form of chunk hashes [start, start + count), for a 'hashes' reply. */
+export function hashBytes(meta: FileMeta, start: number, count: number): Uint8Array {
+  const out = new Uint8Array(count * 32);
+  for (let i = 0; i < count; i++) out.set(fromHex(meta.chunkHashes[start + i]!), i * 32);
+  return out;
 }
 
 /** True when the metadata's root really is the hash of its name and chunk hashes (a peer cannot lie about one without the other). */

@@ -2,7 +2,7 @@
  * Messages between ring peers, and their validation. Everything a peer receives is decoded here first;
  * anything that does not match is refused with a reason and never reaches the protocol.
  */
-import { MAX_FILE_BYTES, MAX_NAME_LENGTH, CHUNK_SIZE, DIGEST_BATCH } from '../constants';
+import { MAX_FILE_BYTES, MAX_NAME_LENGTH, CHUNK_SIZE, DIGEST_BATCH, HASHES_PER_PAGE } from '../constants';
 import type { Address, FileMeta, Role } from '../ring/types';
 import { SchemaError, check, excerpt, isInt, isRecord, isString } from './validate';
 
@@ -13,7 +13,8 @@ export type PeerRequest =
   | { type: 'find'; key: string }
   | { type: 'leaving'; successors: Address[]; predecessors: Address[] }
   | { type: 'digest'; entries: DigestEntry[] }
-  | { type: 'offer'; meta: FileMeta; role: Role; sources: Address[]; replicate: boolean }
+  | { type: 'offer'; meta: WireMeta; role: Role; sources: Address[]; replicate: boolean }
+  | { type: 'hashes'; root: string; start: number; count: number }
   | { type: 'chunk'; root: string; index: number }
   | { type: 'meta'; name: string };
 
@@ -30,7 +31,18 @@ export type PeerReply =
   | { type: 'missing'; names: string[] }
   | { type: 'stored'; replicas: number }
   | { type: 'chunk' }
-  | { type: 'meta'; meta: FileMeta | null };
+  | { type: 'meta'; meta: WireMeta | null }
+  | { type: 'hashes' };
+
+/**
+ * File metadata as it crosses a wire: without the chunk hashes, which for a large file would not fit in a
+ * frame. They are fetched in pages ('hashes', binary, HASHES_PER_PAGE at a time) and checked against the root.
+ */
+export type WireMeta = Omit<FileMeta, 'chunkHashes'>;
+
+export function toWireMeta({ name, size, chunkSize, chunks, root }: FileMeta): WireMeta {
+  return { name, size, chunkSize, chunks, root };
+}
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -78,17 +90,23 @@ function role(value: unknown): Role {
   return value;
 }
 
-/** Checks the shape of file metadata: counts agree with the size. The root is checked against the hashes by the receiver (it needs a digest). */
-export function parseMeta(value: unknown): FileMeta {
+/** Checks the shape of file metadata as sent: counts agree with the size. The root is checked once the hashes are fetched. */
+export function parseWireMeta(value: unknown): WireMeta {
   const m = record(value, 'meta');
   const name = fileName(m.name, 'meta.name');
   const size = integer(m.size, 'meta.size', 0, MAX_FILE_BYTES);
   const chunkSize = integer(m.chunkSize, 'meta.chunkSize', 1, CHUNK_SIZE);
   const chunks = integer(m.chunks, 'meta.chunks', 0, Math.ceil(MAX_FILE_BYTES / chunkSize));
   check(chunks === Math.ceil(size / chunkSize), 'meta.chunks does not match meta.size');
-  check(Array.isArray(m.chunkHashes) && m.chunkHashes.length === chunks, 'meta.chunkHashes must have one hash per chunk');
-  const chunkHashes = m.chunkHashes.map((h, i) => hash(h, `meta.chunkHashes[${i}]`));
-  return { name, size, chunkSize, chunks, chunkHashes, root: hash(m.root, 'meta.root') };
+  return { name, size, chunkSize, chunks, root: hash(m.root, 'meta.root') };
+}
+
+/** Full metadata, as a store keeps it: one hex SHA-256 per chunk. */
+export function parseMeta(value: unknown): FileMeta {
+  const meta = parseWireMeta(value);
+  const hashes = (value as { chunkHashes?: unknown }).chunkHashes;
+  check(Array.isArray(hashes) && hashes.length === meta.chunks, 'meta.chunkHashes must have one hash per chunk');
+  return { ...meta, chunkHashes: hashes.map((h, i) => hash(h, `meta.chunkHashes[${i}]`)) };
 }
 
 function digestEntries(value: unknown): DigestEntry[] {
@@ -125,11 +143,13 @@ export function parseRequest(body: unknown): Parsed<PeerRequest> {
         return { type: 'digest', entries: digestEntries(b.entries) };
       case 'offer':
         check(typeof b.replicate === 'boolean', 'replicate must be a boolean');
-        return { type: 'offer', meta: parseMeta(b.meta), role: role(b.role), sources: addressList(b.sources, 'sources'), replicate: b.replicate };
+        return { type: 'offer', meta: parseWireMeta(b.meta), role: role(b.role), sources: addressList(b.sources, 'sources'), replicate: b.replicate };
       case 'chunk':
         return { type: 'chunk', root: hash(b.root, 'root'), index: integer(b.index, 'index', 0, MAX_FILE_BYTES) };
       case 'meta':
         return { type: 'meta', name: fileName(b.name, 'name') };
+      case 'hashes':
+        return { type: 'hashes', root: hash(b.root, 'root'), start: integer(b.start, 'start', 0, MAX_FILE_BYTES), count: integer(b.count, 'count', 1, HASHES_PER_PAGE) };
       default:
         throw new SchemaError(`unknown request type ${describeType(b.type)}`);
     }
@@ -144,6 +164,7 @@ export function parseReply<K extends PeerReply['type']>(body: unknown, expected:
     switch (b.type as PeerReply['type']) {
       case 'ok':
       case 'chunk':
+      case 'hashes':
         return { type: b.type } as Extract<PeerReply, { type: K }>;
       case 'state':
         return {
@@ -162,7 +183,7 @@ export function parseReply<K extends PeerReply['type']>(body: unknown, expected:
       case 'stored':
         return { type: 'stored', replicas: integer(b.replicas, 'replicas', 0, 64) } as Extract<PeerReply, { type: K }>;
       case 'meta':
-        return { type: 'meta', meta: b.meta === null ? null : parseMeta(b.meta) } as Extract<PeerReply, { type: K }>;
+        return { type: 'meta', meta: b.meta === null ? null : parseWireMeta(b.meta) } as Extract<PeerReply, { type: K }>;
     }
   });
 }

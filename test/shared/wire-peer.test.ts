@@ -4,6 +4,7 @@ import { SchemaError } from '../../shared/wire/validate';
 
 const H = 'a'.repeat(64);
 const meta = { name: 'a.txt', size: 100, chunkSize: 60, chunks: 2, chunkHashes: [H, H], root: H };
+const wireMeta = { name: 'a.txt', size: 100, chunkSize: 60, chunks: 2, root: H };
 
 describe('peer requests', () => {
   it.each([
@@ -11,7 +12,8 @@ describe('peer requests', () => {
     [{ type: 'find', key: 'ff00' }],
     [{ type: 'leaving', successors: ['a', 'b'], predecessors: [] }],
     [{ type: 'digest', entries: [{ name: 'x', root: H }] }],
-    [{ type: 'offer', meta, role: 'backup', sources: ['p1'], replicate: false }],
+    [{ type: 'offer', meta: wireMeta, role: 'backup', sources: ['p1'], replicate: false }],
+    [{ type: 'hashes', root: H, start: 1024, count: 1024 }],
     [{ type: 'chunk', root: H, index: 0 }],
     [{ type: 'meta', name: 'a.txt' }],
   ])('accepts %j', (body) => {
@@ -30,7 +32,8 @@ describe('peer requests', () => {
     [{ type: 'leaving', successors: ['bad id!'], predecessors: [] }, /successors\[0\] must be a peer address/],
     [{ type: 'leaving', successors: Array(17).fill('a'), predecessors: [] }, /at most 16/],
     [{ type: 'offer', meta: { ...meta, chunks: 3 }, role: 'file', sources: [], replicate: true }, /chunks does not match/],
-    [{ type: 'offer', meta: { ...meta, chunkHashes: [H] }, role: 'file', sources: [], replicate: true }, /one hash per chunk/],
+    [{ type: 'hashes', root: H, start: 0, count: 0 }, /count must be an integer in 1\.\.1024/],
+    [{ type: 'hashes', root: H, start: 0, count: 1025 }, /count must be an integer in 1\.\.1024/],
     [{ type: 'offer', meta: { ...meta, size: -1 }, role: 'file', sources: [], replicate: true }, /size must be an integer/],
     [{ type: 'offer', meta, role: 'king', sources: [], replicate: true }, /role must be/],
     [{ type: 'meta', name: '' }, /name must be a name/],
@@ -56,5 +59,13 @@ describe('peer replies', () => {
   it('checks metadata shape and throws a SchemaError for parseMeta', () => {
     expect(parseMeta(meta)).toEqual(meta);
     expect(() => parseMeta({ ...meta, chunkSize: 0 })).toThrow(SchemaError);
+    expect(() => parseMeta({ ...meta, chunkHashes: [H] })).toThrow(/one hash per chunk/);
+  });
+
+  it('keeps the metadata of a 4 GiB file small enough for a frame header: hashes travel in pages', () => {
+    const chunks = Math.ceil(2 ** 32 / 61440);
+    const request = { type: 'offer', meta: { name: 'huge.bin', size: 2 ** 32, chunkSize: 61440, chunks, root: H }, role: 'file', sources: ['p1'], replicate: true };
+    expect(parseRequest(request).ok).toBe(true);
+    expect(JSON.stringify(request).length).toBeLessThan(1024);
   });
 });
