@@ -1,0 +1,60 @@
+/**
+ * Memory of a large transfer: a file made in the putting tab a slice at a time (a Blob of Blobs, never whole
+ * in the JS heap), put into a 5-tab ring and got by another tab, while the JS heap of every tab is sampled.
+ */
+import { launchBrowser, startServer, withCleanup } from '../test/e2e/harness';
+import { formRing, openPeers, states } from '../test/e2e/ring';
+import { newContext } from './browser';
+import { watchHeap } from './heap';
+import type { BenchPlan } from './options';
+import { checkSame, makeFile, timedGet, timedPut, transferRoles } from './page-files';
+import type { Progress } from './progress';
+import { round } from './stats';
+
+export interface MemoryResult {
+  fileBytes: number;
+  senderPeakHeapMiB: number;
+  receiverPeakHeapMiB: number;
+  /** The highest peak among the owner and its backups, which receive the file during the put and serve it during the get. */
+  holdersPeakHeapMiB: number;
+  putSeconds: number;
+  getSeconds: number;
+}
+
+const RING_TABS = 5;
+const NAME = 'bench-memory.bin';
+
+/** One run, not a median: at the default 1 GiB a run takes minutes, and a peak is a maximum anyway. */
+export async function benchMemory(plan: BenchPlan, progress: Progress): Promise<MemoryResult> {
+  return withCleanup(async (defer) => {
+    const server = await startServer();
+    defer(() => server.close());
+    const browser = await launchBrowser();
+    defer(() => browser.close());
+    const pages = await openPeers(await newContext(browser), server.url, RING_TABS);
+    await formRing(pages);
+    const peers = await states(pages);
+    const { putter, getter, holders } = transferRoles(peers, NAME);
+    const page = (host: string) => pages[peers.findIndex((p) => p.host === host)]!;
+
+    const watches = new Map(await Promise.all(peers.map(async (p) => [p.host, await watchHeap(page(p.host))] as const)));
+    defer(() => Promise.all([...watches.values()].map((w) => w.stop())));
+    const peak = (host: string) => watches.get(host)!.peakMiB();
+
+    const made = await makeFile(page(putter), NAME, plan.memoryBytes);
+    progress('memory-file-made', { bytes: plan.memoryBytes, putterHeapMiB: round(peak(putter), 1) });
+    const putMs = await timedPut(page(putter), NAME);
+    progress('memory-put', { seconds: round(putMs / 1000, 1), putterHeapMiB: round(peak(putter), 1) });
+    const got = await timedGet(page(getter), NAME);
+    checkSame(NAME, made, got, plan.memoryBytes);
+    progress('memory-get', { seconds: round(got.ms / 1000, 1), getterHeapMiB: round(peak(getter), 1) });
+    return {
+      fileBytes: plan.memoryBytes,
+      senderPeakHeapMiB: round(peak(putter), 1),
+      receiverPeakHeapMiB: round(peak(getter), 1),
+      holdersPeakHeapMiB: round(Math.max(...holders.map(peak)), 1),
+      putSeconds: round(putMs / 1000, 1),
+      getSeconds: round(got.ms / 1000, 1),
+    };
+  });
+}
