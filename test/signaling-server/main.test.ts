@@ -100,9 +100,7 @@ async function stop(running: Running): Promise<number | null> {
 function fakeProject(): string {
   const root = tempDir();
   cpSync(join(repo, 'signaling-server'), join(root, 'signaling-server'), { recursive: true });
-  for (const file of ['shared/constants.ts', 'shared/ring/types.ts', 'shared/wire/signal.ts', 'shared/wire/validate.ts']) {
-    cpSync(join(repo, file), join(root, file));
-  }
+  cpSync(join(repo, 'shared'), join(root, 'shared'), { recursive: true });
   cpSync(join(repo, 'package.json'), join(root, 'package.json'));
   symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'), 'dir');
   writeFileSync(join(root, 'index.html'), '<!doctype html><html><head><title>marker-7f3a</title></head><body></body></html>\n');
