@@ -64,7 +64,8 @@ interface Running {
 
 /** Runs `npm start`'s command in a copy of the server with its own index.html, so the build it triggers is small and ours. */
 function startMain(root: string, env: Record<string, string>): Running {
-  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['signaling-server/main.ts'], {
+  // One process, as `npm start` runs it: no wrapper between the test's signal and the server's handler.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'signaling-server/main.ts'], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
