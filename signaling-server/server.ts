@@ -9,7 +9,7 @@ import {
   SIGNAL_RATE_PER_SECOND,
 } from '../shared/constants';
 import type { Logger } from '../shared/ring/types';
-import { CLOSE_GOING_AWAY, CLOSE_TOO_MANY_CONNECTIONS, type ErrorCode, type ServerMessage } from '../shared/wire/signal';
+import { CLOSE_GOING_AWAY, CLOSE_RATE_LIMITED, CLOSE_TOO_MANY_CONNECTIONS, type ErrorCode, type ServerMessage } from '../shared/wire/signal';
 import { ConnectionCounter, RateLimiter } from './limits';
 import { jsonLogger } from './log';
 import { Relay } from './relay';
@@ -26,6 +26,16 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** How long close() waits for clients to answer the close handshake before cutting them off. */
 const CLOSE_GRACE_MS = 1_000;
 const CLOSE_INTERNAL_ERROR = 1011;
+/**
+ * A socket must say hello within this long. Until then it holds one of its address's connection slots and
+ * is nobody's peer, so a client that connects and stays silent could otherwise fill every slot.
+ */
+const HELLO_TIMEOUT_MS = 10_000;
+/** Policy violation, as for a connection that keeps exceeding the rate. */
+export const CLOSE_NO_HELLO = 1008;
+
+/** Why the server cut connections off, as /healthz counts them. */
+export type CloseReason = 'too-many-connections' | 'frame-too-large' | 'rate-limited' | 'slow-consumer' | 'heartbeat' | 'no-hello' | 'internal-error';
 
 export interface SignalServerOptions {
   host?: string;
@@ -36,6 +46,7 @@ export interface SignalServerOptions {
   ratePerSecond?: number;
   maxConnectionsPerIp?: number;
   heartbeatMs?: number;
+  helloTimeoutMs?: number;
   maxBufferedBytes?: number;
   /** STUN/TURN servers handed to every page at /config.json; none means host candidates only. */
   iceServers?: IceServer[];
@@ -66,14 +77,21 @@ export async function startSignalServer(opts: SignalServerOptions = {}): Promise
   const relay = new Relay();
   const perAddress = new ConnectionCounter(opts.maxConnectionsPerIp ?? SIGNAL_MAX_CONNECTIONS_PER_IP);
   const errorCounts = new Map<ErrorCode, number>();
+  const closeCounts = new Map<CloseReason, number>();
+  const cutOff = (reason: CloseReason) => closeCounts.set(reason, (closeCounts.get(reason) ?? 0) + 1);
+  const helloTimeoutMs = opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
   const live = new Map<WebSocket, Connection>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes ?? MAX_SIGNAL_FRAME_BYTES });
 
   function accept(ws: WebSocket, address: string): void {
     // ws reports oversized frames and protocol violations here and then closes the socket itself. Without a
     // listener the 'error' event would throw and take the server down, even on a socket being refused.
-    ws.on('error', (err) => log.warn('socket-error', { id: live.get(ws)?.session.peerId, address, message: err.message }));
+    ws.on('error', (err: Error & { code?: string }) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') cutOff('frame-too-large');
+      log.warn('socket-error', { id: live.get(ws)?.session.peerId, address, message: err.message });
+    });
     if (!perAddress.tryAcquire(address)) {
+      cutOff('too-many-connections');
       log.warn('connection-refused', { address, reason: 'too many connections from this address' });
       ws.close(CLOSE_TOO_MANY_CONNECTIONS, 'too many connections from your address');
       return;
@@ -82,6 +100,7 @@ export async function startSignalServer(opts: SignalServerOptions = {}): Promise
       if (ws.readyState !== ws.OPEN) return;
       if (ws.bufferedAmount > maxBufferedBytes) {
         conn.leaveReason = 'slow-consumer';
+        cutOff('slow-consumer');
         log.warn('slow-consumer', { id: session.peerId, address, buffered: ws.bufferedAmount });
         ws.terminate();
         return;
@@ -89,12 +108,24 @@ export async function startSignalServer(opts: SignalServerOptions = {}): Promise
       ws.send(JSON.stringify(msg));
     };
     const session = new Session(
-      { send, close: (code, reason) => ws.close(code, reason) },
+      {
+        send,
+        close: (code, reason) => {
+          if (code === CLOSE_RATE_LIMITED) cutOff('rate-limited');
+          ws.close(code, reason);
+        },
+      },
       new RateLimiter(ratePerSecond),
       { relay, log, address, onError: (code) => errorCounts.set(code, (errorCounts.get(code) ?? 0) + 1) },
     );
     const conn: Connection = { session, alive: true };
     live.set(ws, conn);
+    const helloTimer = setTimeout(() => {
+      if (session.peerId !== undefined || ws.readyState !== ws.OPEN) return;
+      cutOff('no-hello');
+      log.warn('no-hello', { address, afterMs: helloTimeoutMs });
+      ws.close(CLOSE_NO_HELLO, `no hello within ${helloTimeoutMs} ms`);
+    }, helloTimeoutMs);
     ws.on('pong', () => {
       conn.alive = true;
     });
@@ -104,10 +135,12 @@ export async function startSignalServer(opts: SignalServerOptions = {}): Promise
       } catch (err) {
         // A bug in one session must not take the server down with it.
         log.warn('session-failed', { id: session.peerId, address, message: (err as Error).message });
+        cutOff('internal-error');
         ws.close(CLOSE_INTERNAL_ERROR, 'internal error');
       }
     });
     ws.on('close', (code) => {
+      clearTimeout(helloTimer);
       live.delete(ws);
       perAddress.release(address);
       session.end(conn.leaveReason ?? `closed ${code}`);
@@ -130,7 +163,13 @@ export async function startSignalServer(opts: SignalServerOptions = {}): Promise
     } else if (path === ICE_CONFIG_PATH) {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify({ iceServers: opts.iceServers ?? [] }));
     } else if (path === '/healthz') {
-      const body = { ok: true, peers: relay.ids().length, connections: live.size, errors: Object.fromEntries(errorCounts) };
+      const body = {
+        ok: true,
+        peers: relay.ids().length,
+        connections: live.size,
+        errors: Object.fromEntries(errorCounts),
+        closed: Object.fromEntries(closeCounts),
+      };
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
     } else if (opts.staticDir !== undefined) {
       serveStatic(opts.staticDir, path, req, res).catch((err: Error) => {
@@ -160,6 +199,7 @@ export async function startSignalServer(opts: SignalServerOptions = {}): Promise
     for (const [ws, conn] of live) {
       if (!conn.alive) {
         conn.leaveReason = 'heartbeat';
+        cutOff('heartbeat');
         ws.terminate();
         continue;
       }

@@ -12,6 +12,23 @@ import { TransportError } from './transport-error';
 
 /** Stop handing frames to the channel above this many buffered bytes; Chromium closes a channel whose buffer overflows. */
 export const SEND_HIGH_WATER_BYTES = 1024 * 1024;
+/**
+ * Requests from the peer being answered at once. An honest peer stays far below (a download keeps 16 chunk
+ * requests in flight); past it a request is refused with 'busy' rather than queued, so a flood costs us
+ * neither handlers nor memory.
+ */
+export const MAX_INCOMING_REQUESTS = 256;
+/**
+ * Bytes waiting in our send queue. The queue only grows while the peer reads slower than we answer; past this
+ * it is not reading at all, and the link is cut rather than buffering for it without bound.
+ */
+export const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
+/**
+ * Frames up to this size go out before bigger ones waiting in our queue. The channel is ordered, so without
+ * this a ping, a lookup or a metadata answer would wait behind megabytes of chunk replies to the same peer,
+ * past its one-second timeout, and the peer would be taken for dead while it is only busy.
+ */
+export const URGENT_FRAME_BYTES = 16 * 1024;
 /** Longest error text sent back to a requester. */
 export const MAX_ERROR_MESSAGE_LENGTH = 1024;
 const MAX_ERROR_CODE_LENGTH = 64;
@@ -47,6 +64,8 @@ interface Outgoing {
   bytes: Uint8Array;
   /** Set for a request, so an abandoned request that has not left yet is never sent. */
   requestId?: number;
+  /** Set for the answer to a peer's request: that request stops counting once its answer has left. */
+  answer?: true;
 }
 
 /** The parts of simple-peer 9 it does not type: the RTCDataChannel and the RTCPeerConnection. */
@@ -68,8 +87,12 @@ export class PeerLink {
   private settleOpening!: (err?: Error) => void;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly pending = new Map<number, Pending>();
-  private readonly queue: Outgoing[] = [];
+  /** Frames waiting for room in the channel's buffer: small ones first, each kind in arrival order. */
+  private readonly urgent: Outgoing[] = [];
+  private readonly bulk: Outgoing[] = [];
   private nextId = 0;
+  private incoming = 0;
+  private queuedBytes = 0;
   private frameLimit = MAX_FRAME_BYTES;
   private readonly drain = () => this.flush();
 
@@ -186,13 +209,18 @@ export class PeerLink {
       this.replyError(id, { code: 'bad-message', message: `the reply could not be sent: ${(err as Error).message}` });
       return;
     }
-    this.enqueue({ bytes });
+    this.enqueue({ bytes, answer: true });
   }
 
   replyError(id: number, err: { code?: string; message: string }): void {
     const body: Message = { type: 'error', message: err.message.slice(0, MAX_ERROR_MESSAGE_LENGTH) };
     if (err.code !== undefined && isString(err.code, MAX_ERROR_CODE_LENGTH, 1)) body.code = err.code;
-    this.enqueue({ bytes: encodeFrame({ kind: FrameKind.error, id, body }, this.frameLimit) });
+    this.enqueue({ bytes: encodeFrame({ kind: FrameKind.error, id, body }, this.frameLimit), answer: true });
+  }
+
+  /** Sends `bytes` as one channel message, unframed, once the link is open: how a fault-injection test speaks nonsense to a peer. */
+  sendRaw(bytes: Uint8Array): void {
+    this.enqueue({ bytes });
   }
 
   /** The one way a link ends: every waiter is failed with `reason`, the connection is torn down. */
@@ -203,7 +231,10 @@ export class PeerLink {
     clearTimeout(this.connectTimer);
     this.settleOpening(reason);
     for (const waiter of [...this.pending.values()]) waiter.reject(reason);
-    this.queue.length = 0;
+    this.urgent.length = 0;
+    this.bulk.length = 0;
+    this.queuedBytes = 0;
+    this.incoming = 0;
     this.channel?.removeEventListener('bufferedamountlow', this.drain);
     this.sp.destroy();
     this.hooks.closed(this, reason, wasOpen);
@@ -241,6 +272,13 @@ export class PeerLink {
     // Payload bytes as a plain Uint8Array view, not simple-peer's Buffer.
     if (frame.data) frame.data = new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
     if (frame.kind === FrameKind.request) {
+      // Counted until its answer leaves; a refusal counts too, so refusals a peer does not read keep refusing.
+      this.incoming++;
+      if (this.incoming > MAX_INCOMING_REQUESTS) {
+        this.hooks.dropped('busy', { peer: this.peer });
+        this.replyError(frame.id, { code: 'busy', message: `${MAX_INCOMING_REQUESTS} requests from you are already being answered` });
+        return;
+      }
       this.hooks.request(this, frame);
       return;
     }
@@ -270,26 +308,39 @@ export class PeerLink {
 
   private enqueue(item: Outgoing): void {
     if (this.current === 'closed') return;
-    this.queue.push(item);
+    if (this.queuedBytes + item.bytes.length > MAX_QUEUED_BYTES) {
+      this.hooks.dropped('send-queue-full', { peer: this.peer, queuedBytes: this.queuedBytes });
+      this.destroy(new TransportError('unreachable', `${this.peer} is not reading: over ${MAX_QUEUED_BYTES} bytes waiting to be sent`));
+      return;
+    }
+    (item.bytes.length <= URGENT_FRAME_BYTES ? this.urgent : this.bulk).push(item);
+    this.queuedBytes += item.bytes.length;
     this.flush();
   }
 
   private unqueue(requestId: number): void {
-    const index = this.queue.findIndex((item) => item.requestId === requestId);
-    if (index >= 0) this.queue.splice(index, 1);
+    for (const queue of [this.urgent, this.bulk]) {
+      const index = queue.findIndex((item) => item.requestId === requestId);
+      if (index >= 0) this.queuedBytes -= queue.splice(index, 1)[0]!.bytes.length;
+    }
   }
 
   /**
-   * Hands queued frames to the channel in arrival order while its buffer has room; resumes on
-   * 'bufferedamountlow'. Every request and reply is one frame, so arrival order is fair across requests.
+   * Hands queued frames to the channel while its buffer has room, small frames first; resumes on
+   * 'bufferedamountlow'. Every request and reply is one frame, so reordering them is safe, and arrival
+   * order within each size class keeps it fair across requests.
    */
   private flush(): void {
     const channel = this.channel;
     if (this.current !== 'open' || !channel) return;
-    while (this.queue.length > 0) {
-      const next = this.queue[0]!;
+    for (;;) {
+      const queue = this.urgent.length > 0 ? this.urgent : this.bulk;
+      const next = queue[0];
+      if (next === undefined) return;
       if (channel.bufferedAmount > 0 && channel.bufferedAmount + next.bytes.length > SEND_HIGH_WATER_BYTES) return;
-      this.queue.shift();
+      queue.shift();
+      this.queuedBytes -= next.bytes.length;
+      if (next.answer) this.incoming--;
       try {
         this.sp.send(next.bytes);
       } catch (err) {

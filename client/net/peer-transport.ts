@@ -11,16 +11,21 @@ import { withTimeout } from '../../shared/ring/timers';
 import type { Address, Clock, Envelope, Logger, RequestOptions, Transport } from '../../shared/ring/types';
 import { decodeFrame, encodeFrame, FrameKind, type Frame } from '../../shared/wire/frame';
 import type { SignalData } from '../../shared/wire/signal';
+import { LinkBudget } from './link-budget';
 import { PeerLink } from './peer-link';
 import type { SignalClient } from './signal-client';
 import { TransportError } from './transport-error';
 
 /** Connection setup (signaling, ICE, DTLS, SCTP) gets this long, separately from each request's own timeout. */
 export const CONNECT_TIMEOUT_MS = 5000;
+/** How long a peer the signaling server saw leave has to answer on its open channel before the channel is ended. */
+export const PROBE_TIMEOUT_MS = 2000;
 
 export interface TransportStats {
   /** Open data channels. */
   links: number;
+  /** Connections ever started by this transport: Chromium refuses new ones after about 500 in a page's lifetime. */
+  linksCreated: number;
   /** Frames received that decoded. */
   framesIn: number;
   framesOut: number;
@@ -36,6 +41,10 @@ export interface PeerTransport extends Transport {
   stats(): TransportStats;
   /** Largest frame the open link to `peer` carries, undefined without one. */
   maxMessageSize(peer: Address): number | undefined;
+  /** Ends the link to `peer` as a failure would: the peer is reported down, and the next request connects anew. */
+  disconnect(peer: Address): void;
+  /** Sends `bytes` to `peer` as one unframed channel message, connecting first: for fault-injection tests. */
+  sendRaw(peer: Address, bytes: Uint8Array, opts: RequestOptions): Promise<void>;
 }
 
 export interface PeerTransportOptions {
@@ -69,7 +78,9 @@ class WebRtcTransport implements PeerTransport {
   private readonly downListeners = new Set<(peer: Address) => void>();
   private framesIn = 0;
   private framesOut = 0;
+  private linksCreated = 0;
   private readonly dropped: Record<string, number> = {};
+  private readonly linkBudget = new LinkBudget();
   private closed = false;
   private readonly signalClient: SignalClient;
   private readonly log: Logger;
@@ -119,12 +130,30 @@ class WebRtcTransport implements PeerTransport {
   }
 
   stats(): TransportStats {
-    return { links: this.connections().length, framesIn: this.framesIn, framesOut: this.framesOut, dropped: { ...this.dropped } };
+    return {
+      links: this.connections().length,
+      linksCreated: this.linksCreated,
+      framesIn: this.framesIn,
+      framesOut: this.framesOut,
+      dropped: { ...this.dropped },
+    };
   }
 
   maxMessageSize(peer: Address): number | undefined {
     const link = this.links.get(peer);
     return link?.state === 'open' ? link.maxFrameBytes : undefined;
+  }
+
+  disconnect(peer: Address): void {
+    this.links.get(peer)?.destroy(new TransportError('unreachable', `link to ${peer} closed by ${this.address}`));
+  }
+
+  async sendRaw(peer: Address, bytes: Uint8Array, opts: RequestOptions): Promise<void> {
+    if (this.closed) throw new TransportError('closed', `transport ${this.address} is closed`);
+    if (peer === this.address) throw new RangeError('sendRaw needs another peer: a tab has no channel to itself');
+    const link = this.linkTo(peer);
+    await withTimeout(realClock, opts.timeoutMs, `connecting to ${peer}`, link.whenOpen(), opts.signal);
+    link.sendRaw(bytes);
   }
 
   close(): void {
@@ -200,6 +229,7 @@ class WebRtcTransport implements PeerTransport {
       },
     });
     this.links.set(peer, link);
+    this.linksCreated++;
     return link;
   }
 
@@ -207,6 +237,16 @@ class WebRtcTransport implements PeerTransport {
   private retire(link: PeerLink, reason: TransportError): void {
     if (this.links.get(link.peer) === link) this.links.delete(link.peer);
     link.destroy(reason);
+  }
+
+  /** A link the peer asked for. Creating it can fail (Chromium's connection limit): that is dropped here, not thrown into the signaling client. */
+  private acceptLink(peer: Address, initiator: boolean): PeerLink | undefined {
+    try {
+      return this.createLink(peer, initiator);
+    } catch (err) {
+      this.drop('link-failed', { from: peer, error: errorMessage(err) });
+      return undefined;
+    }
   }
 
   private linkClosed(link: PeerLink, reason: TransportError, wasOpen: boolean): void {
@@ -224,8 +264,9 @@ class WebRtcTransport implements PeerTransport {
         if (this.address > from) return this.drop('unexpected-signal', { from, type: data.type });
         // Our own offer is already on its way.
         if (existing?.initiator && existing.state === 'connecting') return;
+        if (!this.linkBudget.take(from)) return this.drop('link-budget', { from, type: data.type });
         if (existing) this.retire(existing, new TransportError('unreachable', `${from} asked for a new connection`));
-        this.createLink(from, true);
+        this.acceptLink(from, true);
         return;
       }
       case 'offer': {
@@ -234,8 +275,9 @@ class WebRtcTransport implements PeerTransport {
           existing.signal(data);
           return;
         }
+        if (!this.linkBudget.take(from)) return this.drop('link-budget', { from, type: data.type });
         if (existing) this.retire(existing, new TransportError('unreachable', `${from} started a new connection`));
-        this.createLink(from, false).signal(data);
+        this.acceptLink(from, false)?.signal(data);
         return;
       }
       default:
@@ -248,10 +290,23 @@ class WebRtcTransport implements PeerTransport {
   private onGone(peer: Address, why: string): void {
     if (this.closed) return;
     const link = this.links.get(peer);
-    // An open channel may outlive the peer's signaling socket (the server restarting): it stays until it fails itself.
     if (link?.state === 'connecting') this.retire(link, new TransportError('unreachable', `${peer} ${why}`));
+    if (link?.state === 'open') this.probe(link, why);
     this.log.debug('peer-gone', { peer, why });
     this.peerDown(peer);
+  }
+
+  /**
+   * A peer whose signaling socket closed may still be there (only its socket dropped) or may have crashed, and
+   * the channel of a crashed peer stays open for many seconds, holding every request in flight on it (a whole
+   * file offer) until its own timeout. Any answer, even an error, keeps the link; silence ends it.
+   */
+  private probe(link: PeerLink, why: string): void {
+    link.request({ body: { type: 'ping' } }, { timeoutMs: PROBE_TIMEOUT_MS }).catch((err: unknown) => {
+      if (errorCode(err) !== 'timeout' || this.links.get(link.peer) !== link) return;
+      this.log.debug('probe-failed', { peer: link.peer, why });
+      link.destroy(new TransportError('unreachable', `${link.peer} ${why} and did not answer within ${PROBE_TIMEOUT_MS} ms`));
+    });
   }
 
   private peerDown(peer: Address): void {
@@ -280,8 +335,10 @@ class WebRtcTransport implements PeerTransport {
   }
 
   private drop(reason: string, detail?: Record<string, unknown>): void {
-    this.dropped[reason] = (this.dropped[reason] ?? 0) + 1;
-    if (ROUTINE_DROPS.has(reason)) this.log.debug('dropped', { reason, ...detail });
-    else this.log.warn('dropped', { reason, ...detail });
+    const count = (this.dropped[reason] ?? 0) + 1;
+    this.dropped[reason] = count;
+    // A flood of bad input must not become a flood of log lines: warnings thin out as 1, 2, 4, 8, ... of each reason.
+    if (ROUTINE_DROPS.has(reason) || (count & (count - 1)) !== 0) this.log.debug('dropped', { reason, count, ...detail });
+    else this.log.warn('dropped', { reason, count, ...detail });
   }
 }

@@ -111,7 +111,7 @@ describe('static files', () => {
       const health = await raw(server.url, '/healthz');
       expect(health.status).toBe(200);
       expect(health.headers['content-type']).toBe('application/json; charset=utf-8');
-      expect(JSON.parse(health.body)).toEqual({ ok: true, peers: 1, connections: 1, errors: {} });
+      expect(JSON.parse(health.body)).toEqual({ ok: true, peers: 1, connections: 1, errors: {}, closed: {} });
     }));
 });
 
