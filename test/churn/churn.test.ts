@@ -1,0 +1,349 @@
+/**
+ * Churn in a ring of real tabs (npm run test:churn). Ten tabs store 200 files of mixed sizes; then for 60 s,
+ * every 5 s a peer goes down — its browser process killed with SIGKILL, its tab closed, or its tab reloaded —
+ * with at most two down at once and a new tab joining in place of each one lost, while puts and gets go on.
+ * At the end every file a put reported stored must come back byte-identical from every surviving tab and sit
+ * on one owner plus two backups. The run prints what it stored, verified and lost, and what failed on the way.
+ */
+import type { BrowserContext, Page } from 'playwright-core';
+import { expect, test } from 'vitest';
+import { Rng } from '../../shared/sim/rng';
+import { launchCrashableBrowser, logEvent, waitFor, withSession } from '../e2e/harness';
+import { DEFAULT_M, DEFAULT_REPLICAS } from '../../shared/constants';
+import { hashKey } from '../../shared/ring/id';
+import { expectedRing, formRing, getHash, join, openPeer, placementErrors, putRandom, ringErrors, state, states, waitForPlacement, type PeerState } from '../e2e/ring';
+
+const TABS = 10;
+/** Tabs in browser processes of their own, so that killing one crashes that peer alone. */
+const CRASHABLE = 4;
+const FILES = 200;
+const CHURN_MS = 60_000;
+const EVENT_EVERY_MS = 5_000;
+const MAX_DOWN = 2;
+/** Loops putting and getting files while the churn goes on. */
+const WORKERS = 3;
+/** Puts in flight while the 200 files go in: more only queue up behind the same two cores. */
+const SETUP_LANES = 4;
+/** A setup put that times out on a loaded machine is tried again; a put that fails thrice fails the run. */
+const SETUP_ATTEMPTS = 3;
+/** Gets in flight per tab during the final check. */
+const VERIFY_PARALLEL = 8;
+const SEED = Number(process.env.CHURN_SEED ?? 7);
+
+type Action = 'crash' | 'close' | 'reload';
+
+interface Peer {
+  name: string;
+  page: Page;
+  host: string;
+  /** Kills the peer's own browser process; only for crashable peers. */
+  kill?: () => void;
+}
+
+/** Mostly small files, some medium, a few large: 1 KiB to 4 MiB, about 14 MiB in all. */
+function sizeOf(i: number, rng: Rng): number {
+  if (i < 4) return (i + 1) * 1024 * 1024;
+  if (i < 20) return rng.int(64, 256) * 1024;
+  return rng.int(1, 16) * 1024;
+}
+
+/** Each name's replicas, owner first, as the sorted keys of `peers` say they must be. */
+function replicasByName(peers: PeerState[], names: string[]): Map<string, string[]> {
+  const ring = expectedRing(peers);
+  return new Map(
+    names.map((name) => {
+      const key = hashKey(name, DEFAULT_M);
+      const owner = Math.max(0, ring.findIndex((p) => BigInt(p.key) >= key));
+      return [name, Array.from({ length: Math.min(DEFAULT_REPLICAS, ring.length) }, (_, i) => ring[(owner + i) % ring.length]!.host)];
+    }),
+  );
+}
+
+/** Paces the schedule (an event every 5 s); every wait for an outcome is a polled condition with a deadline. */
+function pace(until: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, until - Date.now())));
+}
+
+/** SHA-256 of each named file as `page` gets it from the ring, VERIFY_PARALLEL at a time; null for no file, 'error: ...' for a failed get. */
+function hashesFrom(page: Page, names: string[]): Promise<Array<string | null>> {
+  return page.evaluate(
+    async ({ names, parallel }) => {
+      const out: Array<string | null> = new Array(names.length);
+      let next = 0;
+      const lane = async () => {
+        for (let i = next++; i < names.length; i = next++) {
+          try {
+            const blob = await window.dht!.get(names[i]!);
+            const digest = blob ? await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()) : null;
+            out[i] = digest ? [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('') : null;
+          } catch (err) {
+            out[i] = `error: ${(err as Error).message}`;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: parallel }, lane));
+      return out;
+    },
+    { names, parallel: VERIFY_PARALLEL },
+  );
+}
+
+test('10 tabs under 60 s of crashes, closes and reloads lose no stored file', async () => {
+  await withSession(async ({ server, browser, defer }) => {
+    const started = Date.now();
+    const rng = new Rng(SEED);
+    const context: BrowserContext = await browser.newContext();
+    let opened = 0;
+    const openNormal = async (): Promise<Peer> => {
+      const name = `tab${opened++}`;
+      const page = await openPeer(context, server.url, name);
+      return { name, page, host: (await state(page)).host };
+    };
+    const openCrashable = async (i: number): Promise<Peer> => {
+      const crashable = await launchCrashableBrowser();
+      defer(() => crashable.close().catch(() => undefined));
+      const name = `crashable${i}`;
+      const page = await openPeer(await crashable.browser.newContext(), server.url, name);
+      return { name, page, host: (await state(page)).host, kill: crashable.kill };
+    };
+    const peers = await Promise.all([
+      ...Array.from({ length: CRASHABLE }, (_, i) => openCrashable(i)),
+      ...Array.from({ length: TABS - CRASHABLE }, () => openNormal()),
+    ]);
+    logEvent('churn-tabs-open', { tabs: peers.length, ms: Date.now() - started });
+    await formRing(peers.map((p) => p.page));
+    logEvent('churn-ring-formed', { tabs: peers.length, ms: Date.now() - started });
+
+    // ---- 200 files, put from the tabs in turn ------------------------------------------------------------
+    const stored = new Map<string, string>();
+    const sizes = Array.from({ length: FILES }, (_, i) => sizeOf(i, rng));
+    let setupRetries = 0;
+    const setupPut = async (i: number): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        const peer = peers[(i + attempt) % peers.length]!;
+        try {
+          stored.set(`file-${i}.bin`, await putRandom(peer.page, `file-${i}.bin`, sizes[i]!));
+          return;
+        } catch (err) {
+          if (attempt === SETUP_ATTEMPTS) throw err;
+          setupRetries++;
+        }
+      }
+    };
+    // The large files one at a time (they are most of the bytes), then the rest in parallel lanes.
+    const large = sizes.flatMap((size, i) => (size >= 1024 * 1024 ? [i] : []));
+    for (const i of large) await setupPut(i);
+    const rest = sizes.flatMap((size, i) => (size < 1024 * 1024 ? [i] : []));
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: SETUP_LANES }, async () => {
+        for (let k = next++; k < rest.length; k = next++) await setupPut(rest[k]!);
+      }),
+    );
+    await waitForPlacement(
+      peers.map((p) => p.page),
+      [...stored.keys()],
+      60_000,
+    );
+    logEvent('churn-files-stored', { files: stored.size, bytes: sizes.reduce((a, b) => a + b, 0), setupRetries, ms: Date.now() - started });
+
+    // ---- 60 s of churn, with puts and gets going on --------------------------------------------------------
+    // Where each file was when the churn began, and what happened to each peer since: enough to tell a loss the
+    // failure model allows (the three replicas of a range down before it was copied again) from a bug.
+    const initialReplicas = replicasByName(await states(peers.map((p) => p.page)), [...stored.keys()]);
+    const history: Array<{ atMs: number; what: string; peer: string }> = [];
+    const live = new Set<Peer>(peers);
+    const counts = { putsAttempted: 0, putsFailed: 0, getsAttempted: 0, getsFailed: 0, getsWrong: 0 };
+    const events: Record<Action, number> = { crash: 0, close: 0, reload: 0 };
+    const wrong: string[] = [];
+    let churning = true;
+    let down = 0;
+    let replacementsDue = 0;
+    /** Reloads and replacements under way: they run beside the schedule, which never waits for them. */
+    const comebacks: Array<Promise<void>> = [];
+    const comeback = (work: () => Promise<void>) => {
+      const running = work();
+      // Awaited (and so reported) after the churn; until then a failure must not count as unhandled.
+      running.catch(() => undefined);
+      comebacks.push(running);
+    };
+    const randomLive = () => rng.pick([...live]);
+
+    /** Joins `peer` through some live peer; the one asked may go down meanwhile, so up to three are tried. */
+    const rejoin = async (peer: Peer): Promise<void> => {
+      let lastError: unknown;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          return await join(peer.page, randomLive().host);
+        } catch (err) {
+          lastError = err;
+        }
+      }
+      throw lastError;
+    };
+
+    const workers = Array.from({ length: WORKERS }, async (_, w) => {
+      for (let n = 0; churning && n < 10_000; n++) {
+        const peer = randomLive();
+        if (rng.chance(0.4)) {
+          const name = `churn-${w}-${n}.bin`;
+          counts.putsAttempted++;
+          try {
+            stored.set(name, await putRandom(peer.page, name, rng.int(1, 32) * 1024));
+          } catch {
+            counts.putsFailed++;
+          }
+        } else {
+          const name = rng.pick([...stored.keys()]);
+          counts.getsAttempted++;
+          const hash = await getHash(peer.page, name).catch(() => undefined);
+          if (hash === undefined || hash === null) counts.getsFailed++;
+          else if (hash !== stored.get(name)) {
+            counts.getsWrong++;
+            wrong.push(`${name} from ${peer.host}`);
+          }
+        }
+      }
+    });
+
+    const churnStart = Date.now();
+    /**
+     * Copies of each file among the live tabs, every two seconds: how far replication lags behind the churn
+     * (a file down to one copy is one crash from being lost).
+     */
+    const health = (async () => {
+      for (let n = 0; churning && n < 200; n++) {
+        const at = Date.now();
+        try {
+          const seen = await states([...live].map((p) => p.page));
+          const copies = new Map<string, number>();
+          for (const st of seen) for (const name of [...st.files, ...st.backUpFiles]) copies.set(name, (copies.get(name) ?? 0) + 1);
+          const perFile = [...stored.keys()].map((name) => copies.get(name) ?? 0);
+          logEvent('churn-health', {
+            atMs: at - churnStart,
+            live: seen.length,
+            underReplicated: perFile.filter((c) => c < DEFAULT_REPLICAS).length,
+            oneCopy: perFile.filter((c) => c === 1).length,
+            noCopy: perFile.filter((c) => c === 0).length,
+          });
+        } catch {
+          // A tab closed between the list and the read: the next sample sees the new ring.
+        }
+        await pace(at + 2000);
+      }
+    })();
+    const actions: Action[] = ['crash', 'close', 'reload'];
+    for (let tick = 1; tick * EVENT_EVERY_MS <= CHURN_MS; tick++) {
+      await pace(churnStart + tick * EVENT_EVERY_MS);
+      // A peer lost at the last event is replaced now: the ring has had one period to repair without it.
+      for (; replacementsDue > 0; replacementsDue--) {
+        comeback(async () => {
+          const fresh = await openNormal();
+          await rejoin(fresh);
+          live.add(fresh);
+          down--;
+          history.push({ atMs: Date.now() - churnStart, what: 'joined', peer: fresh.host });
+        });
+      }
+      if (down >= MAX_DOWN) {
+        logEvent('churn-event-skipped', { tick, down });
+        continue;
+      }
+      let action = actions[Object.values(events).reduce((a, b) => a + b, 0) % actions.length]!;
+      const crashable = [...live].filter((p) => p.kill);
+      if (action === 'crash' && crashable.length === 0) action = 'close';
+      const victim = action === 'crash' ? rng.pick(crashable) : randomLive();
+      live.delete(victim);
+      down++;
+      events[action]++;
+      logEvent('churn-event', { tick, action, peer: victim.host, live: live.size, atMs: Date.now() - churnStart });
+      history.push({ atMs: Date.now() - churnStart, what: action, peer: victim.host });
+      if (action === 'crash') {
+        victim.kill!();
+        replacementsDue++;
+      } else if (action === 'close') {
+        await victim.page.close();
+        replacementsDue++;
+      } else {
+        comeback(async () => {
+          await victim.page.reload();
+          await waitFor(victim.page, () => Boolean(window.dht?.host), { timeoutMs: 15_000, what: `${victim.name} back after its reload` });
+          await rejoin(victim);
+          live.add(victim);
+          down--;
+          history.push({ atMs: Date.now() - churnStart, what: 'back', peer: victim.host });
+        });
+      }
+    }
+    churning = false;
+    for (; replacementsDue > 0; replacementsDue--) {
+      const fresh = await openNormal();
+      await rejoin(fresh);
+      live.add(fresh);
+    }
+    await Promise.all([...workers, ...comebacks, health]);
+    logEvent('churn-done', { events, ...counts, live: live.size, ms: Date.now() - started });
+
+    // ---- every stored file, from every surviving tab, on one owner plus two backups -------------------------
+    const survivors = [...live];
+    const names = [...stored.keys()];
+    const settleStart = Date.now();
+    const placed = await waitForPlacement(
+      survivors.map((p) => p.page),
+      names,
+      90_000,
+    ).then(
+      () => true,
+      (err: Error) => (logEvent('churn-placement-failed', { message: err.message.slice(0, 2000) }), false),
+    );
+    const settleMs = Date.now() - settleStart;
+    logEvent('churn-placement', { placed, ms: settleMs });
+    const verifyStart = Date.now();
+    const results = await Promise.all(survivors.map((p) => hashesFrom(p.page, names)));
+    logEvent('churn-verified', { gets: names.length * survivors.length, ms: Date.now() - verifyStart });
+    const mismatches: string[] = [];
+    let verified = 0;
+    let lost = 0;
+    names.forEach((name, i) => {
+      const got = results.map((r) => r[i]);
+      if (got.every((hash) => hash === stored.get(name))) verified++;
+      if (!got.some((hash) => hash === stored.get(name))) lost++;
+      got.forEach((hash, t) => {
+        if (hash !== stored.get(name)) mismatches.push(`${name} from ${survivors[t]!.host}: ${String(hash).slice(0, 120)}`);
+      });
+    });
+    if (lost > 0 || !placed) {
+      // Enough to tell a broken ring from files gone from every peer, without printing the whole ring.
+      const finalStates = await states(survivors.map((p) => p.page));
+      const lostNames = names.filter((_, i) => !results.some((r) => r[i] === stored.get(names[i]!)));
+      logEvent('churn-diagnosis', {
+        ringErrors: ringErrors(finalStates).slice(0, 20),
+        placementErrors: placementErrors(finalStates, names).slice(0, 20),
+        history,
+        lost: lostNames.slice(0, 8).map((name) => ({
+          name,
+          initialReplicas: initialReplicas.get(name),
+          got: results.map((r) => String(r[names.indexOf(name)]).slice(0, 160)),
+          holders: finalStates.filter((st) => st.files.includes(name) || st.backUpFiles.includes(name)).map((st) => st.host),
+        })),
+      });
+    }
+    logEvent('churn-summary', {
+      seed: SEED,
+      tabs: survivors.length,
+      events,
+      filesStored: stored.size,
+      filesVerified: verified,
+      filesLost: lost,
+      ...counts,
+      placementSettledMs: placed ? settleMs : null,
+      totalMs: Date.now() - started,
+    });
+    expect(wrong, 'gets during the churn that returned other bytes').toEqual([]);
+    expect(lost).toBe(0);
+    expect(mismatches.slice(0, 20)).toEqual([]);
+    expect(verified).toBe(stored.size);
+    expect(placed, 'every file on one owner plus two backups').toBe(true);
+    expect(survivors.length).toBe(TABS);
+  });
+});
