@@ -7,8 +7,9 @@
  * two connections (simple-peer has no perfect negotiation).
  */
 import { errorCode, errorMessage } from '../../shared/ring/errors';
+import { systemClock } from '../../shared/ring/system-clock';
 import { withTimeout } from '../../shared/ring/timers';
-import type { Address, Clock, Envelope, Logger, RequestOptions, Transport } from '../../shared/ring/types';
+import type { Address, Envelope, Logger, RequestOptions, Transport } from '../../shared/ring/types';
 import { decodeFrame, encodeFrame, FrameKind, type Frame } from '../../shared/wire/frame';
 import type { SignalData } from '../../shared/wire/signal';
 import { LinkBudget } from './link-budget';
@@ -60,12 +61,6 @@ type Handler = (from: Address, msg: Envelope) => Promise<Envelope>;
 
 /** Reasons for a drop that happen in normal operation (a reply after its timeout, a candidate after a close). */
 const ROUTINE_DROPS = new Set(['late-reply', 'stale-signal']);
-
-const realClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 export function createPeerTransport(opts: PeerTransportOptions): PeerTransport {
   if (opts.signal.id === null) throw new Error('createPeerTransport needs a welcomed signaling client: await signal.ready() first');
@@ -152,7 +147,7 @@ class WebRtcTransport implements PeerTransport {
     if (this.closed) throw new TransportError('closed', `transport ${this.address} is closed`);
     if (peer === this.address) throw new RangeError('sendRaw needs another peer: a tab has no channel to itself');
     const link = this.linkTo(peer);
-    await withTimeout(realClock, opts.timeoutMs, `connecting to ${peer}`, link.whenOpen(), opts.signal);
+    await withTimeout(systemClock, opts.timeoutMs, `connecting to ${peer}`, link.whenOpen(), opts.signal);
     link.sendRaw(bytes);
   }
 
@@ -176,7 +171,7 @@ class WebRtcTransport implements PeerTransport {
       .catch((err: unknown) => {
         throw new TransportError(errorCode(err) ?? 'remote-error', `${this.address}: ${errorMessage(err)}`);
       });
-    const reply = await withTimeout(realClock, opts.timeoutMs, `request ${msg.body.type} to ${this.address}`, work, opts.signal).catch(
+    const reply = await withTimeout(systemClock, opts.timeoutMs, `request ${msg.body.type} to ${this.address}`, work, opts.signal).catch(
       (err: unknown) => {
         const code = errorCode(err);
         throw code === 'timeout' || code === 'aborted' ? new TransportError(code, errorMessage(err)) : err;
