@@ -30,7 +30,6 @@ async function main(): Promise<void> {
   if (needsBuild(root)) await viteBuild();
   const iceServers = iceServersFromEnv(process.env.RINGSHARE_ICE_SERVERS);
   const server = await startSignalServer({ host: process.env.HOST ?? '127.0.0.1', port, staticDir: join(root, 'dist'), iceServers });
-  console.log(`ringshare listening on ${server.url}`);
   const stop = (signal: NodeJS.Signals) => {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
@@ -43,8 +42,10 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Handlers go in before the listening line: whoever reads that line may signal at once.
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  console.log(`ringshare listening on ${server.url}`);
 }
 
 main().catch((err: Error) => {
