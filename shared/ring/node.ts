@@ -6,6 +6,7 @@
 import { HASHES_PER_PAGE, MAX_LOOKUP_HOPS } from '../constants';
 import { download } from '../transfer/download';
 import { hashBytes, rootMatches, withHashes } from '../transfer/meta';
+import { inlineable, inlineMeta } from './inline';
 import { parseReply, parseRequest, toWireMeta, type PeerReply, type PeerRequest, type WireMeta } from '../wire/peer';
 import { resolveConfig, type RingConfig } from './config';
 import { RingError, errorCode, errorMessage } from './errors';
@@ -242,11 +243,11 @@ export class ChordNode {
     to: Address,
     body: PeerRequest,
     expected: readonly K[],
-    options: { timeoutMs?: number; suspect?: boolean } = {},
+    options: { timeoutMs?: number; suspect?: boolean; data?: Uint8Array } = {},
   ): Promise<{ reply: Extract<PeerReply, { type: K }>; data?: Uint8Array }> {
     let envelope: Envelope;
     try {
-      envelope = await this.opts.transport.request(to, { body }, { timeoutMs: options.timeoutMs ?? this.config.rpcTimeoutMs, signal: this.session.signal });
+      envelope = await this.opts.transport.request(to, options.data ? { body, data: options.data } : { body }, { timeoutMs: options.timeoutMs ?? this.config.rpcTimeoutMs, signal: this.session.signal });
     } catch (err) {
       if (options.suspect !== false && errorCode(err) !== 'aborted') this.routing.suspect(to);
       throw err;
@@ -297,10 +298,10 @@ export class ChordNode {
     if (this.phase !== 'joined' && !['ping', 'chunk', 'meta', 'hashes'].includes(req.type)) {
       throw new RingError('not-joined', `${this.address} is not in a ring`);
     }
-    return this.dispatch(from, req);
+    return this.dispatch(from, req, msg.data);
   }
 
-  private async dispatch(from: Address, req: PeerRequest): Promise<Envelope> {
+  private async dispatch(from: Address, req: PeerRequest, data?: Uint8Array): Promise<Envelope> {
     const reply = (body: PeerReply, data?: Uint8Array): Envelope => ({ body, data });
     switch (req.type) {
       case 'ping':
@@ -319,7 +320,7 @@ export class ChordNode {
         this.replication.forget(from);
         return reply({ type: 'missing', names: req.entries.filter((e) => !this.local.holds(e.name, e.root)).map((e) => e.name) });
       case 'offer':
-        return reply({ type: 'stored', replicas: await this.onOffer(req.meta, req.role, req.sources, req.replicate) });
+        return reply({ type: 'stored', replicas: await this.onOffer(req.meta, req.role, req.sources, req.replicate, data) });
       case 'chunk':
         return reply({ type: 'chunk' }, await this.local.chunk(req.root, req.index, this.config.chunkTimeoutMs));
       case 'meta': {
@@ -525,7 +526,7 @@ export class ChordNode {
       }
       if (reply.type === 'found') return { owner: reply.successors[0]!, replicas: reply.successors, hops };
       if (reply.type !== 'next') break;
-      if (reply.next === this.address) return { owner: this.successor, replicas: this.routing.successors, hops };
+      // A next hop of ourselves is not an answer: the key need not be between us and our successor, so our own table goes on.
       candidates = [reply.next, ...reply.also, ...candidates.filter((c) => c !== current)];
     }
     throw new RingError('lookup-failed', `lookup of ${key.toString(16)} failed: ${errorMessage(lastError)}`);
@@ -551,13 +552,13 @@ export class ChordNode {
     return resp === 'owner' ? 'file' : resp === 'replica' ? 'backup' : hint;
   }
 
-  /** Pulls a file from `sources` into our store. */
-  receive(meta: FileMeta, hint: Role, sources: Address[]): Promise<void> {
+  /** Pulls a file from `sources` into our store, or stores `inline`, the whole file checked against `meta` already. */
+  receive(meta: FileMeta, hint: Role, sources: Address[], inline?: Uint8Array): Promise<void> {
     return this.local.receive(
       meta,
       () => this.roleFor(meta.name, hint),
       (write) =>
-        download({
+        inline ? write(0, inline) : download({
           meta,
           // Ourselves only as the putter: asking our own arrival for a chunk would wait on itself.
           sources: sources.filter((s) => s !== this.address || this.local.isServing(meta.root)),
@@ -612,22 +613,33 @@ export class ChordNode {
     throw new RingError('all-replicas-failed', `chunk hashes ${start}.. of ${root.slice(0, 12)} unavailable: ${errorMessage(lastError)}`);
   }
 
-  private async onOffer(wire: WireMeta, hint: Role, sources: Address[], replicate: boolean): Promise<number> {
-    const meta = await this.fullMeta(wire, sources);
-    const own = this.receive(meta, hint, sources);
+  private async onOffer(wire: WireMeta, hint: Role, sources: Address[], replicate: boolean, inline?: Uint8Array): Promise<number> {
+    const meta = inline ? await inlineMeta(wire, inline, this.opts.digest) : await this.fullMeta(wire, sources);
+    const own = this.receive(meta, hint, sources, inline);
     if (!replicate) {
       await own;
       return 1;
     }
     // Chain replication: each backup pulls from the one before it (falling back to us and the putter) while we still receive.
     const targets = this.routing.successors.filter((a) => a !== this.address).slice(0, this.config.r - 1);
-    const backups = targets.map((peer, i) => {
-      const chain = [...targets.slice(0, i).reverse(), this.address, ...sources];
-      return this.call(peer, { type: 'offer', meta: wire, role: 'backup', sources: chain, replicate: false }, ['stored'], { timeoutMs: this.transferTimeout(meta), suspect: false });
-    });
+    const backups = targets.map((peer, i) => this.offer(peer, meta, 'backup', [...targets.slice(0, i).reverse(), this.address, ...sources], false, inline));
     const [ownResult, ...results] = await Promise.allSettled([own, ...backups]);
     if (ownResult!.status === 'rejected') throw ownResult!.reason;
     return 1 + results.filter((r) => r.status === 'fulfilled').length;
+  }
+
+  /**
+   * Has `peer` store a copy of `meta`, pulling it from `sources`; a small file rides along (`inline`, read
+   * from our own store when not given) and costs one round trip. Resolves to the copies now stored.
+   */
+  async offer(peer: Address, meta: FileMeta, hint: Role, sources: Address[], replicate: boolean, inline?: Uint8Array): Promise<number> {
+    const data = inline ?? (inlineable(meta) ? await this.local.chunk(meta.root, 0, this.config.chunkTimeoutMs) : undefined);
+    const { reply } = await this.call(peer, { type: 'offer', meta: toWireMeta(meta), role: hint, sources, replicate }, ['stored'], {
+      timeoutMs: this.transferTimeout(meta),
+      suspect: false,
+      data,
+    });
+    return reply.replicas;
   }
 
   /** Stores a file in the ring: resolves once its owner and the owner's backups hold it. */
@@ -661,11 +673,11 @@ export class ChordNode {
    * transfer it is already running); before giving up we ask whether it holds the file after all.
    */
   private async offerTo(owner: Address, meta: FileMeta): Promise<void> {
-    const offer: PeerRequest = { type: 'offer', meta: toWireMeta(meta), role: 'file', sources: [this.address], replicate: true };
+    const inline = inlineable(meta) ? await this.local.chunk(meta.root, 0, this.config.chunkTimeoutMs) : undefined;
     let lastError: unknown;
     for (let attempt = 0; attempt < OPERATION_ATTEMPTS; attempt++) {
       try {
-        await this.call(owner, offer, ['stored'], { timeoutMs: this.transferTimeout(meta) });
+        await this.call(owner, { type: 'offer', meta: toWireMeta(meta), role: 'file', sources: [this.address], replicate: true }, ['stored'], { timeoutMs: this.transferTimeout(meta), data: inline });
         return;
       } catch (err) {
         if (errorCode(err) !== 'timeout') throw err;

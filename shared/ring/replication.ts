@@ -5,16 +5,23 @@
  * A copy is only dropped after the owner has said it holds that version, so at least one copy always exists.
  */
 import { DIGEST_BATCH } from '../constants';
-import { toWireMeta } from '../wire/peer';
+import { inlineable } from './inline';
 import type { ChordNode } from './node';
+import { inParallel } from './parallel';
 import type { LocalFiles } from './local-files';
 import type { Routing } from './routing';
 import type { Address, Logger, Role, StoredFile } from './types';
 import { errorMessage } from './errors';
 
 /** Files relocated per round, so one round after a big membership change stays short. */
-const RELOCATIONS_PER_ROUND = 64;
-/** Offers sent to one peer at once. */
+const RELOCATIONS_PER_ROUND = 256;
+/** Lookups for relocated files in flight at once. */
+const PARALLEL_LOOKUPS = 16;
+/** Digest batches in flight to one peer at once. */
+const PARALLEL_DIGESTS = 4;
+/** Offers of small files (they ride inside the offer) in flight to one peer at once. */
+const PARALLEL_INLINE_OFFERS = 16;
+/** Offers of larger files (each pulls its chunks) in flight to one peer at once. */
 const PARALLEL_OFFERS = 4;
 
 export class Replication {
@@ -86,9 +93,8 @@ export class Replication {
         if (owner !== undefined) backedUp.set(owner, [...(backedUp.get(owner) ?? []), file]);
       }
     }
-    await this.pushBackups(owned);
-    await this.checkOwners(backedUp);
-    await this.relocate(misplaced.slice(0, RELOCATIONS_PER_ROUND));
+    // Concurrently: after a crash the promoted files need new backups at once, whatever else is pending.
+    await Promise.all([this.pushBackups(owned), this.checkOwners(backedUp), this.relocate(misplaced.slice(0, RELOCATIONS_PER_ROUND))]);
   }
 
   /** The owner's part: its r - 1 successors must hold everything it owns. */
@@ -129,39 +135,67 @@ export class Replication {
 
   /** Files we should not own (a peer joined before us) or not hold at all: give them to their owner, then demote or drop. */
   private async relocate(files: StoredFile[]): Promise<void> {
-    for (const file of files) {
-      const { name } = file.meta;
-      try {
-        const { owner } = await this.node.lookup(this.node.keyOf(name));
-        if (owner === this.node.address) continue;
-        await this.ensureHeld(owner, [file], 'file');
-        if (!this.local.holds(name, file.meta.root)) continue; // replaced meanwhile
-        const resp = this.routing.responsibility(this.node.keyOf(name));
-        if (resp === 'replica') await this.local.setRole(name, 'backup');
-        else if (resp === 'none') await this.local.remove(name);
-      } catch (err) {
-        this.log.debug('relocate-failed', { name, reason: errorMessage(err) });
-      }
-    }
+    const byOwner = new Map<Address, StoredFile[]>();
+    await inParallel(
+      files.map((file) => async () => {
+        const { owner } = await this.node.lookup(this.node.keyOf(file.meta.name));
+        if (owner !== this.node.address) byOwner.set(owner, [...(byOwner.get(owner) ?? []), file]);
+      }),
+      PARALLEL_LOOKUPS,
+    ).catch((err: unknown) => this.log.debug('relocate-lookup-failed', { reason: errorMessage(err) }));
+    await Promise.all(
+      [...byOwner].map(async ([owner, held]) => {
+        let confirmed = held;
+        try {
+          await this.ensureHeld(owner, held, 'file');
+        } catch (err) {
+          this.log.debug('relocate-failed', { owner, files: held.length, reason: errorMessage(err) });
+          // Only what the owner says it holds is let go; the rest waits for the next round.
+          const entries = held.map((f) => ({ name: f.meta.name, root: f.meta.root }));
+          confirmed = await this.node.call(owner, { type: 'digest', entries }, ['missing'], { suspect: false }).then(
+            ({ reply }) => held.filter((f) => !reply.names.includes(f.meta.name)),
+            () => [],
+          );
+        }
+        for (const { meta } of confirmed) await this.letGo(meta.name, meta.root);
+      }),
+    );
   }
 
-  /** Makes `peer` hold these versions: it says which it lacks, and pulls each of those from us. `hint` is the role it takes them in if it cannot tell. */
+  private async letGo(name: string, root: string): Promise<void> {
+    if (!this.local.holds(name, root)) return; // replaced meanwhile
+    const resp = this.routing.responsibility(this.node.keyOf(name));
+    if (resp === 'replica') await this.local.setRole(name, 'backup');
+    else if (resp === 'none') await this.local.remove(name);
+  }
+
+  /**
+   * Makes `peer` hold these versions: it says which it lacks, and pulls each of those from us (small ones
+   * ride in the offer). `hint` is the role it takes them in if it cannot tell. Rejects with the first
+   * failure once every file has been tried.
+   */
   async ensureHeld(peer: Address, files: StoredFile[], hint: Role): Promise<void> {
-    for (let i = 0; i < files.length; i += DIGEST_BATCH) {
-      const batch = files.slice(i, i + DIGEST_BATCH);
-      const entries = batch.map((f) => ({ name: f.meta.name, root: f.meta.root }));
-      const { reply } = await this.node.call(peer, { type: 'digest', entries }, ['missing']);
-      const missing = batch.filter((f) => reply.names.includes(f.meta.name));
-      for (let j = 0; j < missing.length; j += PARALLEL_OFFERS) {
-        await Promise.all(
-          missing.slice(j, j + PARALLEL_OFFERS).map(({ meta }) =>
-            this.node.call(peer, { type: 'offer', meta: toWireMeta(meta), role: hint, sources: [this.node.address], replicate: false }, ['stored'], {
-              timeoutMs: this.node.transferTimeout(meta),
-              suspect: false,
-            }),
-          ),
-        );
-      }
-    }
+    const missing: StoredFile[] = [];
+    const batches = Array.from({ length: Math.ceil(files.length / DIGEST_BATCH) }, (_, i) => files.slice(i * DIGEST_BATCH, (i + 1) * DIGEST_BATCH));
+    // A failed digest batch fails the whole call, but only after what the others found missing was sent.
+    const asked = await inParallel(
+      batches.map((batch) => async () => {
+        const entries = batch.map((f) => ({ name: f.meta.name, root: f.meta.root }));
+        // Bulk requests, many in flight: failure detection is the heartbeats' job, not theirs.
+        const { reply } = await this.node.call(peer, { type: 'digest', entries }, ['missing'], { suspect: false });
+        missing.push(...batch.filter((f) => reply.names.includes(f.meta.name)));
+      }),
+      PARALLEL_DIGESTS,
+    ).then(
+      () => ({ status: 'fulfilled' as const }),
+      (reason: unknown) => ({ status: 'rejected' as const, reason }),
+    );
+    const send = (file: StoredFile) => async () => {
+      await this.node.offer(peer, file.meta, hint, [this.node.address], false);
+    };
+    const small = missing.filter((f) => inlineable(f.meta));
+    const large = missing.filter((f) => !inlineable(f.meta));
+    const sent = await Promise.allSettled([inParallel(small.map(send), PARALLEL_INLINE_OFFERS), inParallel(large.map(send), PARALLEL_OFFERS)]);
+    for (const result of [asked, ...sent]) if (result.status === 'rejected') throw result.reason;
   }
 }

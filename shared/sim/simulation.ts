@@ -2,6 +2,7 @@
  * Rings of `ChordNode`s on one virtual clock and one simulated network, with the operations a test or the
  * CLI drives (add, crash, leave, put, get) and checks of the result against the truth computed from outside.
  */
+import { inParallel } from '../ring/parallel';
 import { ChordNode, type RingConfig } from '../ring/node';
 import { DEFAULT_M, DEFAULT_REPLICAS } from '../constants';
 import { hashKey } from '../ring/id';
@@ -387,15 +388,6 @@ export class Simulation {
 function failure(what: string, err: unknown): Failure {
   const code = (err as { code?: unknown } | null)?.code;
   return { what, code: typeof code === 'string' ? code : undefined, message: err instanceof Error ? err.message : String(err) };
-}
-
-/** Runs tasks with at most `limit` in flight. */
-async function inParallel(tasks: Array<() => Promise<void>>, limit: number): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < tasks.length) await (tasks[next++] as () => Promise<void>)();
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, lane));
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array | undefined): boolean {
