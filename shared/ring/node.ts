@@ -52,6 +52,8 @@ type NoticeListener = (notice: { level: 'info' | 'warn' | 'error'; message: stri
 const MIN_TRANSFER_RATE = 50;
 const KEY_CACHE_LIMIT = 100_000;
 const OPERATION_ATTEMPTS = 3;
+/** How long a get waits for more replicas to answer once one has the file. */
+const META_GRACE_MS = 250;
 /** Peers besides the next hop that a lookup reply names, to fall back on if the next hop fails. */
 const LOOKUP_FALLBACKS = 3;
 /** Stabilize rounds in which no known peer answers before a node concludes it is alone. */
@@ -546,6 +548,14 @@ export class ChordNode {
     return this.config.rpcTimeoutMs * 10 + meta.size / MIN_TRANSFER_RATE;
   }
 
+  /**
+   * Requests of a transfer (meta, hashes, chunks) queue behind other transfers on a busy replica: they get
+   * longer than a heartbeat, which must notice a dead peer fast, while a slow one is still worth waiting for.
+   */
+  private transferRequestTimeout(): number {
+    return this.config.chunkTimeoutMs + this.config.rpcTimeoutMs;
+  }
+
   /** Role this node gives a file it receives: its own view of the ring decides, the sender's hint only when it has none. */
   roleFor(name: string, hint: Role): Role {
     const resp = this.routing.responsibility(this.keyOf(name));
@@ -574,7 +584,7 @@ export class ChordNode {
 
   private async fetchChunk(source: Address, root: string, index: number): Promise<Uint8Array> {
     if (source === this.address) return this.local.chunk(root, index, this.config.chunkTimeoutMs);
-    const { data } = await this.call(source, { type: 'chunk', root, index }, ['chunk'], { timeoutMs: this.config.chunkTimeoutMs + this.config.rpcTimeoutMs, suspect: false });
+    const { data } = await this.call(source, { type: 'chunk', root, index }, ['chunk'], { timeoutMs: this.transferRequestTimeout(), suspect: false });
     if (!data) throw new RingError('bad-message', `chunk reply from ${source} carried no data`);
     return data;
   }
@@ -603,7 +613,7 @@ export class ChordNode {
     let lastError: unknown = 'no peer to ask';
     for (const source of [...sources, ...sources].filter((s) => s !== this.address)) {
       try {
-        const { data } = await this.call(source, { type: 'hashes', root, start, count }, ['hashes'], { suspect: false });
+        const { data } = await this.call(source, { type: 'hashes', root, start, count }, ['hashes'], { timeoutMs: this.transferRequestTimeout(), suspect: false });
         if (data?.length === count * 32) return data;
         lastError = `hashes reply from ${source} has ${data?.length ?? 0} bytes, expected ${count * 32}`;
       } catch (err) {
@@ -699,7 +709,7 @@ export class ChordNode {
       try {
         const { replicas } = await this.lookup(this.keyOf(name));
         const candidates = [...new Set([...replicas.slice(0, this.config.r), ...(this.local.get(name) ? [this.address] : [])])];
-        const metas = await Promise.all(candidates.map((peer) => this.metaAt(peer, name)));
+        const metas = await this.metasAt(candidates, name);
         const found = metas.find((m): m is WireMeta => !!m);
         if (!found) {
           // "Nobody has it" twice, a stabilize round apart: a file being handed to a new owner right now is not missed.
@@ -736,13 +746,37 @@ export class ChordNode {
   }
 
   /** A replica's metadata for `name`: the meta, null when it has none, undefined when it did not answer. */
+  /**
+   * What each replica holds under `name`. A dead or busy replica can take a transfer timeout to fail, so once
+   * one has the file the others get META_GRACE_MS more: those that answered by then are the sources.
+   */
+  private metasAt(peers: Address[], name: string): Promise<Array<WireMeta | null | undefined>> {
+    const metas = new Array<WireMeta | null | undefined>(peers.length).fill(undefined);
+    if (peers.length === 0) return Promise.resolve(metas);
+    return new Promise((resolve) => {
+      let pending = peers.length;
+      let grace: unknown;
+      const done = () => {
+        this.opts.clock.clearTimeout(grace);
+        resolve([...metas]);
+      };
+      peers.forEach((peer, i) =>
+        void this.metaAt(peer, name).then((meta) => {
+          metas[i] = meta;
+          if (--pending === 0) done();
+          else if (meta && grace === undefined) grace = this.opts.clock.setTimeout(done, META_GRACE_MS);
+        }),
+      );
+    });
+  }
+
   private async metaAt(peer: Address, name: string): Promise<WireMeta | null | undefined> {
     if (peer === this.address) {
       const meta = this.local.get(name)?.meta;
       return meta ? toWireMeta(meta) : null;
     }
     try {
-      return (await this.call(peer, { type: 'meta', name }, ['meta'], { suspect: false })).reply.meta;
+      return (await this.call(peer, { type: 'meta', name }, ['meta'], { timeoutMs: this.transferRequestTimeout(), suspect: false })).reply.meta;
     } catch {
       return undefined;
     }

@@ -26,11 +26,12 @@ const PARALLEL_OFFERS = 4;
 
 export class Replication {
   private round = 0;
-  /** Our file-index version when each backup peer was last found to hold everything we own. */
-  private readonly synced = new Map<Address, number>();
-  /** Our file-index version when each owner was last found to hold everything we back up for it. */
-  private readonly syncedUp = new Map<Address, number>();
-  private running = false;
+  /** Our file-index version when a peer was last found to hold everything we sent it, by `role:peer`. */
+  private readonly synced = new Map<string, number>();
+  /** Transfers to a peer under way, by `role:peer`: one at a time each, so a slow peer holds up no other. */
+  private readonly inFlight = new Set<string>();
+  private relocating = false;
+  private scanning = false;
   private again = false;
 
   constructor(
@@ -45,39 +46,37 @@ export class Replication {
    * check what it holds again at the next round.
    */
   forget(peer: Address): void {
-    this.synced.delete(peer);
-    this.syncedUp.delete(peer);
+    this.synced.delete(`backup:${peer}`);
+    this.synced.delete(`file:${peer}`);
   }
 
-  /** Runs a round now (or right after the current one): membership just changed. */
+  /** Looks again now (or right after the current look): membership just changed. */
   soon(): void {
     void this.run();
   }
 
+  /** Compares what we hold with the ring and starts the transfers that are missing; never waits for them. */
   async run(): Promise<void> {
-    if (this.running) {
+    if (this.scanning) {
       this.again = true;
       return;
     }
-    this.running = true;
+    this.scanning = true;
     try {
       do {
         this.again = false;
-        await this.once();
+        await this.scan();
       } while (this.again && this.node.joined);
     } catch (err) {
       this.log.debug('replication-round-failed', { reason: errorMessage(err) });
     } finally {
-      this.running = false;
+      this.scanning = false;
     }
   }
 
-  private async once(): Promise<void> {
+  private async scan(): Promise<void> {
     if (!this.node.joined) return;
-    if (++this.round % this.node.config.resyncRounds === 0) {
-      this.synced.clear();
-      this.syncedUp.clear();
-    }
+    if (++this.round % this.node.config.resyncRounds === 0) this.synced.clear();
     const owned: StoredFile[] = [];
     const backedUp = new Map<Address, StoredFile[]>();
     const misplaced: StoredFile[] = [];
@@ -93,44 +92,34 @@ export class Replication {
         if (owner !== undefined) backedUp.set(owner, [...(backedUp.get(owner) ?? []), file]);
       }
     }
-    // Concurrently: after a crash the promoted files need new backups at once, whatever else is pending.
-    await Promise.all([this.pushBackups(owned), this.checkOwners(backedUp), this.relocate(misplaced.slice(0, RELOCATIONS_PER_ROUND))]);
+    const version = this.local.version;
+    // The owner's part: its r - 1 successors must hold everything it owns.
+    for (const peer of this.routing.successors.filter((a) => a !== this.node.address).slice(0, this.node.config.r - 1)) {
+      this.sync(peer, owned, 'backup', version);
+    }
+    // The backup's part: after joins that raced, a new owner can lack a file only its backups hold.
+    for (const [owner, files] of backedUp) this.sync(owner, files, 'file', version);
+    if (misplaced.length > 0 && !this.relocating) {
+      this.relocating = true;
+      void this.relocate(misplaced.slice(0, RELOCATIONS_PER_ROUND)).finally(() => (this.relocating = false));
+    }
   }
 
-  /** The owner's part: its r - 1 successors must hold everything it owns. */
-  private async pushBackups(owned: StoredFile[]): Promise<void> {
-    const version = this.local.version;
-    const backups = this.routing.successors.filter((a) => a !== this.node.address).slice(0, this.node.config.r - 1);
-    await Promise.all(
-      backups.map(async (peer) => {
-        if (this.synced.get(peer) === version) return;
-        try {
-          await this.ensureHeld(peer, owned, 'backup');
-          this.synced.set(peer, version);
-        } catch (err) {
-          this.log.debug('backup-push-failed', { peer, reason: errorMessage(err) });
-        }
-      }),
-    );
-  }
-
-  /**
-   * The backup's part: the owner must hold what we back up for it. After joins that raced, a new owner
-   * can end up without a file that only its backups hold; this is what gives it back.
-   */
-  private async checkOwners(backedUp: Map<Address, StoredFile[]>): Promise<void> {
-    const version = this.local.version;
-    await Promise.all(
-      [...backedUp].map(async ([owner, files]) => {
-        if (this.syncedUp.get(owner) === version) return;
-        try {
-          await this.ensureHeld(owner, files, 'file');
-          this.syncedUp.set(owner, version);
-        } catch (err) {
-          this.log.debug('owner-check-failed', { owner, reason: errorMessage(err) });
-        }
-      }),
-    );
+  /** Starts making `peer` hold `files` (in `role`), unless it was found to at `version` or a transfer to it is under way. */
+  private sync(peer: Address, files: StoredFile[], role: Role, version: number): void {
+    const key = `${role}:${peer}`;
+    if (this.synced.get(key) === version || this.inFlight.has(key)) return;
+    this.inFlight.add(key);
+    this.ensureHeld(peer, files, role)
+      .then(
+        () => this.synced.set(key, version),
+        (err: unknown) => this.log.debug('replica-sync-failed', { peer, role, reason: errorMessage(err) }),
+      )
+      .finally(() => {
+        this.inFlight.delete(key);
+        // What we hold changed while we sent: look again now rather than at the next tick.
+        if (this.local.version !== version) this.soon();
+      });
   }
 
   /** Files we should not own (a peer joined before us) or not hold at all: give them to their owner, then demote or drop. */
