@@ -220,7 +220,7 @@ export class ChordNode {
     this.session = new AbortController();
     const successors = this.routing.successors.filter((a) => a !== this.address);
     if (successors.length > 0) {
-      await Promise.allSettled(successors.map((peer, i) => this.replication.ensureHeld(peer, this.local.all(), i === 0 ? 'file' : 'backup')));
+      await Promise.all(successors.map((peer, i) => this.replication.ensureHeld(peer, this.local.all(), i === 0 ? 'file' : 'backup')));
       const leaving: PeerRequest = { type: 'leaving', successors, predecessors: this.routing.predecessors };
       const neighbours = new Set([this.routing.predecessor, this.successor].filter((a): a is Address => !!a && a !== this.address));
       await Promise.allSettled([...neighbours].map((peer) => this.call(peer, leaving, ['ok'])));

@@ -111,10 +111,10 @@ export class Replication {
     if (this.synced.get(key) === version || this.inFlight.has(key)) return;
     this.inFlight.add(key);
     this.ensureHeld(peer, files, role)
-      .then(
-        () => this.synced.set(key, version),
-        (err: unknown) => this.log.debug('replica-sync-failed', { peer, role, reason: errorMessage(err) }),
-      )
+      .then(({ failure }) => {
+        if (failure === undefined) this.synced.set(key, version);
+        else this.log.debug('replica-sync-failed', { peer, role, reason: errorMessage(failure) });
+      })
       .finally(() => {
         this.inFlight.delete(key);
         // What we hold changed while we sent: look again now rather than at the next tick.
@@ -133,20 +133,11 @@ export class Replication {
       PARALLEL_LOOKUPS,
     ).catch((err: unknown) => this.log.debug('relocate-lookup-failed', { reason: errorMessage(err) }));
     await Promise.all(
-      [...byOwner].map(async ([owner, held]) => {
-        let confirmed = held;
-        try {
-          await this.ensureHeld(owner, held, 'file');
-        } catch (err) {
-          this.log.debug('relocate-failed', { owner, files: held.length, reason: errorMessage(err) });
-          // Only what the owner says it holds is let go; the rest waits for the next round.
-          const entries = held.map((f) => ({ name: f.meta.name, root: f.meta.root }));
-          confirmed = await this.node.call(owner, { type: 'digest', entries }, ['missing'], { suspect: false }).then(
-            ({ reply }) => held.filter((f) => !reply.names.includes(f.meta.name)),
-            () => [],
-          );
-        }
-        for (const { meta } of confirmed) await this.letGo(meta.name, meta.root);
+      [...byOwner].map(async ([owner, files]) => {
+        // Only what the owner is known to hold is let go; the rest waits for the next round.
+        const { held, failure } = await this.ensureHeld(owner, files, 'file');
+        if (failure !== undefined) this.log.debug('relocate-failed', { owner, files: files.length, reason: errorMessage(failure) });
+        for (const { meta } of held) await this.letGo(meta.name, meta.root);
       }),
     );
   }
@@ -160,31 +151,32 @@ export class Replication {
 
   /**
    * Makes `peer` hold these versions: it says which it lacks, and pulls each of those from us (small ones
-   * ride in the offer). `hint` is the role it takes them in if it cannot tell. Rejects with the first
-   * failure once every file has been tried.
+   * ride in the offer). `hint` is the role it takes them in if it cannot tell. Resolves to the files `peer`
+   * is now known to hold, and the first failure if any file could not be asked about or sent.
    */
-  async ensureHeld(peer: Address, files: StoredFile[], hint: Role): Promise<void> {
+  async ensureHeld(peer: Address, files: StoredFile[], hint: Role): Promise<{ held: StoredFile[]; failure?: unknown }> {
+    const held: StoredFile[] = [];
     const missing: StoredFile[] = [];
+    let failure: unknown;
+    const fail = (err: unknown) => (failure ??= err);
     const batches = Array.from({ length: Math.ceil(files.length / DIGEST_BATCH) }, (_, i) => files.slice(i * DIGEST_BATCH, (i + 1) * DIGEST_BATCH));
-    // A failed digest batch fails the whole call, but only after what the others found missing was sent.
-    const asked = await inParallel(
+    await inParallel(
       batches.map((batch) => async () => {
         const entries = batch.map((f) => ({ name: f.meta.name, root: f.meta.root }));
         // Bulk requests, many in flight: failure detection is the heartbeats' job, not theirs.
         const { reply } = await this.node.call(peer, { type: 'digest', entries }, ['missing'], { suspect: false });
-        missing.push(...batch.filter((f) => reply.names.includes(f.meta.name)));
+        for (const file of batch) (reply.names.includes(file.meta.name) ? missing : held).push(file);
       }),
       PARALLEL_DIGESTS,
-    ).then(
-      () => ({ status: 'fulfilled' as const }),
-      (reason: unknown) => ({ status: 'rejected' as const, reason }),
-    );
+    ).catch(fail);
     const send = (file: StoredFile) => async () => {
       await this.node.offer(peer, file.meta, hint, [this.node.address], false);
+      held.push(file);
     };
-    const small = missing.filter((f) => inlineable(f.meta));
-    const large = missing.filter((f) => !inlineable(f.meta));
-    const sent = await Promise.allSettled([inParallel(small.map(send), PARALLEL_INLINE_OFFERS), inParallel(large.map(send), PARALLEL_OFFERS)]);
-    for (const result of [asked, ...sent]) if (result.status === 'rejected') throw result.reason;
+    await Promise.all([
+      inParallel(missing.filter((f) => inlineable(f.meta)).map(send), PARALLEL_INLINE_OFFERS).catch(fail),
+      inParallel(missing.filter((f) => !inlineable(f.meta)).map(send), PARALLEL_OFFERS).catch(fail),
+    ]);
+    return failure === undefined ? { held } : { held, failure };
   }
 }
