@@ -18,6 +18,9 @@ declare global {
 }
 
 const log = createConsoleLogger('ring');
+const params = new URLSearchParams(location.search);
+/** `?links=N` fixes the connection budget at N open links (a positive integer); else it follows the ring's size. */
+const maxLinks = Number(params.get('links') ?? NaN);
 const iceServers = await loadIceServers(log);
 const signal = new SignalClient({ log: createConsoleLogger('signal') });
 const plumbing: { signal: SignalClient; transport: PeerTransport | null } = { signal, transport: null };
@@ -30,12 +33,13 @@ const dht = new BrowserDht({
   transport: () => (plumbing.transport = createPeerTransport({ signal, log: createConsoleLogger('transport'), iceServers })),
   store: (id) => createIdbStore(id),
   log,
+  ...(Number.isInteger(maxLinks) && maxLinks > 0 ? { maxLinks } : {}),
 });
 window.dht = dht;
 signal.on('status', () => dht.statusChanged());
 mountUi(document.getElementById('app')!, dht);
 
 dht.attach(await signal.ready());
-if (new URLSearchParams(location.search).get('join') !== 'manual') {
+if (params.get('join') !== 'manual') {
   dht.join().catch((err: unknown) => log.warn('auto-join-failed', { reason: err instanceof Error ? err.message : String(err) }));
 }

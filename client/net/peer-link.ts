@@ -34,11 +34,15 @@ export const MAX_ERROR_MESSAGE_LENGTH = 1024;
 const MAX_ERROR_CODE_LENGTH = 64;
 
 export type LinkState = 'connecting' | 'open' | 'closed';
+/** How a link's signals travel: through other peers' data channels, or through the signaling server. */
+export type SignalPath = 'overlay' | 'server';
+/** How often a link waiting to close checks whether its last frames have left. */
+const IDLE_CHECK_MS = 100;
 
 /** What a link needs from its transport. */
 export interface LinkHooks {
-  /** Sends a signal to the peer through the signaling server; throws when that is impossible. */
-  signal(data: SignalData): void;
+  /** Sends a signal to the peer (through the overlay or the signaling server); throws when that is impossible. */
+  signal(link: PeerLink, data: SignalData): void;
   request(link: PeerLink, frame: Frame): void;
   opened(link: PeerLink): void;
   closed(link: PeerLink, reason: TransportError, wasOpen: boolean): void;
@@ -50,6 +54,7 @@ export interface LinkHooks {
 export interface LinkOptions {
   peer: Address;
   initiator: boolean;
+  path: SignalPath;
   iceServers: RTCIceServer[];
   connectTimeoutMs: number;
   hooks: LinkHooks;
@@ -79,6 +84,12 @@ export class PeerLink {
   readonly initiator: boolean;
   /** A non-initiator that has taken an offer: a second offer means the peer started over. */
   hasOffer = false;
+  /** Where this link's signals go; switches to the server when no overlay route is left. */
+  path: SignalPath;
+  /** The peer has sent a signal for this link: the path works. */
+  heard = false;
+  /** Last frame in or out (or when the link opened), for closing the least recently used links first. */
+  lastUsed = Date.now();
   private current: LinkState = 'connecting';
   private readonly sp: PeerInstance;
   private channel: RTCDataChannel | null = null;
@@ -94,11 +105,13 @@ export class PeerLink {
   private incoming = 0;
   private queuedBytes = 0;
   private frameLimit = MAX_FRAME_BYTES;
+  private closing: { reason: TransportError; poll?: ReturnType<typeof setInterval>; grace: ReturnType<typeof setTimeout> } | undefined;
   private readonly drain = () => this.flush();
 
   constructor(opts: LinkOptions) {
     this.peer = opts.peer;
     this.initiator = opts.initiator;
+    this.path = opts.path;
     this.hooks = opts.hooks;
     this.opening = new Promise<void>((resolve, reject) => {
       this.settleOpening = (err) => (err ? reject(err) : resolve());
@@ -114,7 +127,7 @@ export class PeerLink {
     this.sp.on('signal', (data: SignalData) => {
       if (this.current === 'closed') return;
       try {
-        this.hooks.signal(data);
+        this.hooks.signal(this, data);
       } catch (err) {
         this.destroy(new TransportError('unreachable', `cannot signal ${this.peer}: ${(err as Error).message}`));
       }
@@ -136,10 +149,36 @@ export class PeerLink {
     return this.frameLimit;
   }
 
+  /** A request or answer of either end is in flight, or our frames have not all left. */
+  get busy(): boolean {
+    return this.pending.size > 0 || this.incoming > 0 || this.queuedBytes > 0 || (this.channel?.bufferedAmount ?? 0) > 0;
+  }
+
+  /**
+   * Closes the link once nothing is in flight on it (the far end's requests answered, ours answered, every
+   * frame gone out), or after `graceMs` at the latest: how a link is let go without failing anyone's request.
+   */
+  closeWhenIdle(reason: TransportError, graceMs: number): void {
+    if (this.current === 'closed' || this.closing) return;
+    this.closing = {
+      reason,
+      poll: setInterval(() => this.closeIfIdle(), IDLE_CHECK_MS),
+      grace: setTimeout(() => this.destroy(reason), graceMs),
+    };
+    this.closeIfIdle();
+  }
+
+  /** Leaves the closing to the far end, and closes after `graceMs` only if it has not. */
+  closeAfter(reason: TransportError, graceMs: number): void {
+    if (this.current === 'closed' || this.closing) return;
+    this.closing = { reason, grace: setTimeout(() => this.destroy(reason), graceMs) };
+  }
+
   /** Passes on a signal from the peer. */
   signal(data: SignalData): void {
     if (this.current === 'closed') return;
     if (data.type === 'offer') this.hasOffer = true;
+    this.heard = true;
     try {
       // simple-peer passes a candidate to addIceCandidate, which takes the init dictionary the wire carries.
       this.sp.signal(data as PeerSignalData);
@@ -229,6 +268,8 @@ export class PeerLink {
     const wasOpen = this.current === 'open';
     this.current = 'closed';
     clearTimeout(this.connectTimer);
+    clearInterval(this.closing?.poll);
+    clearTimeout(this.closing?.grace);
     this.settleOpening(reason);
     for (const waiter of [...this.pending.values()]) waiter.reject(reason);
     this.urgent.length = 0;
@@ -250,6 +291,7 @@ export class PeerLink {
     this.channel?.addEventListener('bufferedamountlow', this.drain);
     clearTimeout(this.connectTimer);
     this.current = 'open';
+    this.lastUsed = Date.now();
     this.settleOpening();
     this.hooks.opened(this);
     this.flush();
@@ -268,6 +310,7 @@ export class PeerLink {
       return;
     }
     this.hooks.frameIn();
+    this.lastUsed = Date.now();
     const frame = decoded.frame;
     // Payload bytes as a plain Uint8Array view, not simple-peer's Buffer.
     if (frame.data) frame.data = new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
@@ -348,6 +391,11 @@ export class PeerLink {
         return;
       }
       this.hooks.frameOut();
+      this.lastUsed = Date.now();
     }
+  }
+
+  private closeIfIdle(): void {
+    if (this.closing && !this.busy) this.destroy(this.closing.reason);
   }
 }

@@ -1,19 +1,31 @@
 /**
- * The ring's Transport in a browser: one WebRTC data channel per remote peer, set up through the
- * signaling server on first use. A peer's address is its signaling id.
+ * The ring's Transport in a browser: one WebRTC data channel per remote peer, set up on first use. A peer's
+ * address is its signaling id. Every request to a peer, transfers included, shares that one channel.
  *
  * Who connects: for each pair the lower id is always the WebRTC initiator. The higher id asks for a
  * connection by sending simple-peer's `renegotiate` signal, so two tabs starting at once never build
  * two connections (simple-peer has no perfect negotiation).
+ *
+ * How signals travel: while a tab has an open link, through the overlay (a `relay` request passed from link
+ * to link, see overlay-routes.ts); with none, through the signaling server. A link answers on the path its
+ * peer used. A connection we start through the overlay that hears nothing back within
+ * OVERLAY_ANSWER_TIMEOUT_MS is started again through the server, if the server is up.
+ *
+ * Connection budget: with a LinkPolicy set, links over the budget are closed least useful first
+ * (connection-budget.ts). Such a close is agreed with a `bye` request first, so neither end reports it as
+ * the other peer failing.
  */
 import { errorCode, errorMessage } from '../../shared/ring/errors';
 import { systemClock } from '../../shared/ring/system-clock';
 import { withTimeout } from '../../shared/ring/timers';
 import type { Address, Envelope, Logger, RequestOptions, Transport } from '../../shared/ring/types';
 import { decodeFrame, encodeFrame, FrameKind, type Frame } from '../../shared/wire/frame';
+import { BYE_TYPE, MAX_OVERLAY_HOPS, isLinkControl, parseLinkControl, relayBody, type RelayMessage } from '../../shared/wire/overlay';
 import type { SignalData } from '../../shared/wire/signal';
+import { LINK_IDLE_MS, linksToClose, type LinkPolicy } from './connection-budget';
 import { LinkBudget } from './link-budget';
-import { PeerLink } from './peer-link';
+import { OverlayRoutes } from './overlay-routes';
+import { PeerLink, type SignalPath } from './peer-link';
 import type { SignalClient } from './signal-client';
 import { TransportError } from './transport-error';
 
@@ -21,6 +33,20 @@ import { TransportError } from './transport-error';
 export const CONNECT_TIMEOUT_MS = 5000;
 /** How long a peer the signaling server saw leave has to answer on its open channel before the channel is ended. */
 export const PROBE_TIMEOUT_MS = 2000;
+/** A connection started through the overlay that hears nothing back in this long is started again through the server. */
+export const OVERLAY_ANSWER_TIMEOUT_MS = 1500;
+/** Each hop acknowledges a relayed signal; a hop that does not within this is counted as a failed relay. */
+export const RELAY_ACK_TIMEOUT_MS = 1000;
+/** How often the open links are checked against the budget (also whenever a link opens). */
+export const TRIM_MS = 1000;
+/** A `bye` not answered in this long is taken as a refusal: the link stays. */
+export const BYE_TIMEOUT_MS = 1000;
+/** A link let go for the budget is closed at the latest this long after, whatever is still in flight. */
+export const RETIRE_GRACE_MS = 10_000;
+/** A peer that refused to let a link close is not asked again for this long. */
+export const BYE_RETRY_MS = 10_000;
+/** Attempts at opening a link for one request: a first one replaced by a fresh offer or a fallback to the server. */
+const OPEN_ATTEMPTS = 3;
 
 export interface TransportStats {
   /** Open data channels. */
@@ -32,13 +58,29 @@ export interface TransportStats {
   framesOut: number;
   /** Frames and signals thrown away, by reason. */
   dropped: Record<string, number>;
+  /** Signals for our own connections sent through the signaling server. */
+  viaServer: number;
+  /** Signals for our own connections sent into the overlay. */
+  viaOverlay: number;
+  /** Signals for other peers' connections passed on to the next hop. */
+  relayed: number;
+  /** Signals for our own connections that reached us through the overlay. */
+  overlayIn: number;
+  /** Connections started through the overlay that got no answer in time and were started again through the server. */
+  overlayFallbacks: number;
+  /** Most open links wanted now; null without a link policy. */
+  budget: number | null;
+  /** Links closed (by agreement) to stay within the budget, by us or by the far end. */
+  budgetClosed: number;
 }
 
 export interface PeerTransport extends Transport {
   /** The callback runs when a link to a peer fails or the signaling server reports the peer gone; returns an unsubscribe. */
   onPeerDown(cb: (peer: Address) => void): () => void;
-  /** Peers with an open data channel. */
+  /** Peers with an open data channel (not counting links on their way out for the budget). */
   connections(): Address[];
+  /** Turns on the connection budget: which links to keep is the ring's knowledge. */
+  setLinkPolicy(policy: LinkPolicy): void;
   stats(): TransportStats;
   /** Largest frame the open link to `peer` carries, undefined without one. */
   maxMessageSize(peer: Address): number | undefined;
@@ -60,7 +102,7 @@ export interface PeerTransportOptions {
 type Handler = (from: Address, msg: Envelope) => Promise<Envelope>;
 
 /** Reasons for a drop that happen in normal operation (a reply after its timeout, a candidate after a close). */
-const ROUTINE_DROPS = new Set(['late-reply', 'stale-signal']);
+const ROUTINE_DROPS = new Set(['late-reply', 'stale-signal', 'relay-failed']);
 
 export function createPeerTransport(opts: PeerTransportOptions): PeerTransport {
   if (opts.signal.id === null) throw new Error('createPeerTransport needs a welcomed signaling client: await signal.ready() first');
@@ -69,19 +111,25 @@ export function createPeerTransport(opts: PeerTransportOptions): PeerTransport {
 
 class WebRtcTransport implements PeerTransport {
   private readonly links = new Map<Address, PeerLink>();
+  /** Links let go for the budget, closing once idle: no longer in `links`, so their close is no news of the peer. */
+  private readonly draining = new Set<PeerLink>();
+  /** Links with a `bye` on its way: not counted against the budget, not asked again. */
+  private readonly closing = new Set<PeerLink>();
+  private readonly byeRefusedAt = new WeakMap<PeerLink, number>();
   private handler: Handler | undefined;
   private readonly downListeners = new Set<(peer: Address) => void>();
-  private framesIn = 0;
-  private framesOut = 0;
-  private linksCreated = 0;
+  private readonly counts = { framesIn: 0, framesOut: 0, linksCreated: 0, viaServer: 0, viaOverlay: 0, relayed: 0, overlayIn: 0, overlayFallbacks: 0, budgetClosed: 0 };
   private readonly dropped: Record<string, number> = {};
   private readonly linkBudget = new LinkBudget();
+  private readonly routes = new OverlayRoutes();
+  private policy: LinkPolicy | undefined;
   private closed = false;
   private readonly signalClient: SignalClient;
   private readonly log: Logger;
   private readonly iceServers: RTCIceServer[];
   private readonly connectTimeoutMs: number;
   private readonly unsubscribe: Array<() => void>;
+  private readonly trimTimer: ReturnType<typeof setInterval>;
 
   constructor(opts: PeerTransportOptions) {
     this.signalClient = opts.signal;
@@ -89,10 +137,11 @@ class WebRtcTransport implements PeerTransport {
     this.iceServers = opts.iceServers ?? [];
     this.connectTimeoutMs = opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
     this.unsubscribe = [
-      this.signalClient.on('signal', ({ from, data }) => this.onSignal(from, data)),
+      this.signalClient.on('signal', ({ from, data }) => this.onSignal(from, data, 'server')),
       this.signalClient.on('peer-left', (peer) => this.onGone(peer, 'left the signaling server')),
       this.signalClient.on('unknown-target', (peer) => this.onGone(peer, 'is not connected to the signaling server')),
     ];
+    this.trimTimer = setInterval(() => this.trim(), TRIM_MS);
   }
 
   get address(): Address {
@@ -106,8 +155,7 @@ class WebRtcTransport implements PeerTransport {
     }
     if (opts.signal?.aborted) throw new TransportError('aborted', `request to ${to} aborted`);
     if (to === this.address) return this.loopback(msg, opts);
-    const link = this.linkTo(to);
-    await link.whenOpen(opts.signal);
+    const link = await this.openLink(to, opts.signal);
     return link.request(msg, opts);
   }
 
@@ -121,16 +169,30 @@ class WebRtcTransport implements PeerTransport {
   }
 
   connections(): Address[] {
-    return [...this.links.values()].filter((link) => link.state === 'open').map((link) => link.peer);
+    return this.openLinks()
+      .filter((link) => !this.closing.has(link))
+      .map((link) => link.peer);
+  }
+
+  setLinkPolicy(policy: LinkPolicy): void {
+    this.policy = policy;
   }
 
   stats(): TransportStats {
+    const { viaServer, viaOverlay, relayed, overlayIn, overlayFallbacks, budgetClosed } = this.counts;
     return {
       links: this.connections().length,
-      linksCreated: this.linksCreated,
-      framesIn: this.framesIn,
-      framesOut: this.framesOut,
+      linksCreated: this.counts.linksCreated,
+      framesIn: this.counts.framesIn,
+      framesOut: this.counts.framesOut,
       dropped: { ...this.dropped },
+      viaServer,
+      viaOverlay,
+      relayed,
+      overlayIn,
+      overlayFallbacks,
+      budget: this.policy?.budget() ?? null,
+      budgetClosed,
     };
   }
 
@@ -146,17 +208,19 @@ class WebRtcTransport implements PeerTransport {
   async sendRaw(peer: Address, bytes: Uint8Array, opts: RequestOptions): Promise<void> {
     if (this.closed) throw new TransportError('closed', `transport ${this.address} is closed`);
     if (peer === this.address) throw new RangeError('sendRaw needs another peer: a tab has no channel to itself');
-    const link = this.linkTo(peer);
-    await withTimeout(systemClock, opts.timeoutMs, `connecting to ${peer}`, link.whenOpen(), opts.signal);
+    const link = await withTimeout(systemClock, opts.timeoutMs, `connecting to ${peer}`, this.openLink(peer), opts.signal);
     link.sendRaw(bytes);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.trimTimer);
     for (const off of this.unsubscribe) off();
-    for (const link of [...this.links.values()]) link.destroy(new TransportError('closed', `transport ${this.address} closed`));
+    const reason = new TransportError('closed', `transport ${this.address} closed`);
+    for (const link of [...this.links.values(), ...this.draining]) link.destroy(reason);
     this.links.clear();
+    this.draining.clear();
     this.handler = undefined;
     this.downListeners.clear();
   }
@@ -192,14 +256,41 @@ class WebRtcTransport implements PeerTransport {
     return data ? { body, data } : { body };
   }
 
+  private openLinks(): PeerLink[] {
+    return [...this.links.values()].filter((link) => link.state === 'open');
+  }
+
+  /** The open link to `peer`, connecting first; follows the link that replaces one given up on meanwhile. */
+  private async openLink(peer: Address, signal?: AbortSignal): Promise<PeerLink> {
+    let link = this.linkTo(peer);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await link.whenOpen(signal);
+        return link;
+      } catch (err) {
+        const next = this.links.get(peer);
+        if (attempt >= OPEN_ATTEMPTS || errorCode(err) === 'aborted' || !next || next === link || next.state === 'closed') throw err;
+        link = next;
+      }
+    }
+  }
+
   private linkTo(peer: Address): PeerLink {
     const existing = this.links.get(peer);
     if (existing) return existing;
+    // Room for the new link first: a tab at its budget lets an idle link go rather than grow.
+    this.trim(1);
+    return this.startLink(peer, this.openLinks().length > 0 ? 'overlay' : 'server');
+  }
+
+  /** A connection we want: the initiator's offer, or the other side's request for one, goes out on `path`. */
+  private startLink(peer: Address, path: SignalPath): PeerLink {
     const initiator = this.address < peer;
-    const link = this.createLink(peer, initiator);
+    const link = this.createLink(peer, initiator, path);
+    if (path === 'overlay') setTimeout(() => this.overlayAnswered(link), OVERLAY_ANSWER_TIMEOUT_MS);
     if (!initiator) {
       try {
-        this.signalClient.send(peer, { type: 'renegotiate', renegotiate: true });
+        this.sendSignal(link, { type: 'renegotiate', renegotiate: true });
       } catch (err) {
         link.destroy(new TransportError('unreachable', `cannot ask ${peer} to connect: ${errorMessage(err)}`));
       }
@@ -207,25 +298,75 @@ class WebRtcTransport implements PeerTransport {
     return link;
   }
 
-  private createLink(peer: Address, initiator: boolean): PeerLink {
+  /** No signal back through the overlay in time: start again through the server when it is up (else wait out the connect timeout). */
+  private overlayAnswered(link: PeerLink): void {
+    if (this.signalClient.status === 'online') this.overlayFailed(link, `no answer from ${link.peer} through the overlay in ${OVERLAY_ANSWER_TIMEOUT_MS} ms`);
+  }
+
+  /** The overlay cannot reach the peer of a connection still being set up: the server it is, or nothing. */
+  private overlayFailed(link: PeerLink, why: string): void {
+    if (this.closed || link.heard || link.state !== 'connecting' || this.links.get(link.peer) !== link) return;
+    if (this.signalClient.status !== 'online') {
+      link.destroy(new TransportError('unreachable', `${why}, and the signaling server is ${this.signalClient.status}`));
+      return;
+    }
+    this.counts.overlayFallbacks++;
+    this.log.debug('overlay-fallback', { peer: link.peer, why });
+    this.retire(link, new TransportError('unreachable', why));
+    this.startLink(link.peer, 'server');
+  }
+
+  private createLink(peer: Address, initiator: boolean, path: SignalPath): PeerLink {
     const link = new PeerLink({
       peer,
       initiator,
+      path,
       iceServers: this.iceServers,
       connectTimeoutMs: this.connectTimeoutMs,
       hooks: {
-        signal: (data) => this.signalClient.send(peer, data),
+        signal: (from, data) => this.sendSignal(from, data),
         request: (from, frame) => this.answer(from, frame),
-        opened: (opened) => this.log.debug('link-open', { peer: opened.peer, initiator, maxFrameBytes: opened.maxFrameBytes }),
+        opened: (opened) => {
+          this.log.debug('link-open', { peer: opened.peer, initiator, path: opened.path, maxFrameBytes: opened.maxFrameBytes });
+          this.trim();
+        },
         closed: (closedLink, reason, wasOpen) => this.linkClosed(closedLink, reason, wasOpen),
-        frameIn: () => this.framesIn++,
-        frameOut: () => this.framesOut++,
+        frameIn: () => this.counts.framesIn++,
+        frameOut: () => this.counts.framesOut++,
         dropped: (reason, detail) => this.drop(reason, detail),
       },
     });
     this.links.set(peer, link);
-    this.linksCreated++;
+    this.counts.linksCreated++;
     return link;
+  }
+
+  /** Sends a signal for `link` on its path; throws when neither the overlay nor the server can carry it. */
+  private sendSignal(link: PeerLink, data: SignalData): void {
+    if (link.path === 'overlay') {
+      const refused = (err: unknown) => this.overlayFailed(link, `the overlay refused a signal for ${link.peer}: ${errorMessage(err)}`);
+      if (this.relay({ type: 'relay', from: this.address, to: link.peer, hops: 0, signal: data }, undefined, refused)) {
+        this.counts.viaOverlay++;
+        return;
+      }
+      // Every other link has closed meanwhile: only the server is left.
+      link.path = 'server';
+    }
+    this.signalClient.send(link.peer, data);
+    this.counts.viaServer++;
+  }
+
+  /** Passes `msg` to its next hop; false when no open link can take it. `refused` hears of a hop that could not pass it on. */
+  private relay(msg: RelayMessage, arrivedFrom?: Address, refused?: (err: unknown) => void): boolean {
+    const open = this.openLinks().map((link) => link.peer);
+    const hop = this.routes.next(this.address, msg.to, open, arrivedFrom);
+    const link = hop === undefined ? undefined : this.links.get(hop);
+    if (!link) return false;
+    link.request({ body: relayBody(msg) }, { timeoutMs: RELAY_ACK_TIMEOUT_MS }).catch((err: unknown) => {
+      this.drop('relay-failed', { to: msg.to, via: link.peer, code: errorCode(err), error: errorMessage(err) });
+      refused?.(err);
+    });
+    return true;
   }
 
   /** Ends a link we no longer want; taken out of the map first, so its close is not news of the peer. */
@@ -235,9 +376,9 @@ class WebRtcTransport implements PeerTransport {
   }
 
   /** A link the peer asked for. Creating it can fail (Chromium's connection limit): that is dropped here, not thrown into the signaling client. */
-  private acceptLink(peer: Address, initiator: boolean): PeerLink | undefined {
+  private acceptLink(peer: Address, initiator: boolean, path: SignalPath): PeerLink | undefined {
     try {
-      return this.createLink(peer, initiator);
+      return this.createLink(peer, initiator, path);
     } catch (err) {
       this.drop('link-failed', { from: peer, error: errorMessage(err) });
       return undefined;
@@ -247,32 +388,37 @@ class WebRtcTransport implements PeerTransport {
   private linkClosed(link: PeerLink, reason: TransportError, wasOpen: boolean): void {
     const current = this.links.get(link.peer) === link;
     if (current) this.links.delete(link.peer);
+    // With our bye on its way, the peer agreeing and closing can beat its answer here: no news of the peer either.
+    const agreed = this.closing.delete(link);
+    this.draining.delete(link);
     this.log.debug('link-closed', { peer: link.peer, code: reason.code, reason: reason.message, wasOpen });
-    if (current && wasOpen && !this.closed) this.peerDown(link.peer);
+    if (current && wasOpen && !agreed && !this.closed) this.peerDown(link.peer);
   }
 
-  private onSignal(from: Address, data: SignalData): void {
+  /** A signal from `from`, through the server or the overlay: a link answers on the path its peer used. */
+  private onSignal(from: Address, data: SignalData, path: SignalPath): void {
     if (this.closed || from === this.address) return;
     const existing = this.links.get(from);
     switch (data.type) {
       case 'renegotiate': {
         if (this.address > from) return this.drop('unexpected-signal', { from, type: data.type });
-        // Our own offer is already on its way.
-        if (existing?.initiator && existing.state === 'connecting') return;
+        // Our own offer is already on its way, on the path the peer is using.
+        if (existing?.initiator && existing.state === 'connecting' && existing.path === path) return;
         if (!this.linkBudget.take(from)) return this.drop('link-budget', { from, type: data.type });
         if (existing) this.retire(existing, new TransportError('unreachable', `${from} asked for a new connection`));
-        this.acceptLink(from, true);
+        this.acceptLink(from, true, path);
         return;
       }
       case 'offer': {
         if (this.address < from) return this.drop('unexpected-signal', { from, type: data.type });
         if (existing && !existing.initiator && !existing.hasOffer) {
+          existing.path = path;
           existing.signal(data);
           return;
         }
         if (!this.linkBudget.take(from)) return this.drop('link-budget', { from, type: data.type });
         if (existing) this.retire(existing, new TransportError('unreachable', `${from} started a new connection`));
-        this.acceptLink(from, false)?.signal(data);
+        this.acceptLink(from, false, path)?.signal(data);
         return;
       }
       default:
@@ -314,7 +460,55 @@ class WebRtcTransport implements PeerTransport {
     }
   }
 
+  /** Closes the least useful links until at most the budget (less `room` for a link about to open) stay open. */
+  private trim(room = 0): void {
+    const policy = this.policy;
+    if (!policy || this.closed) return;
+    const now = Date.now();
+    const open = this.openLinks().filter((link) => !this.closing.has(link));
+    const budget = policy.budget() - room;
+    if (open.length <= budget) return;
+    const askable = open.filter((link) => now - (this.byeRefusedAt.get(link) ?? -Infinity) >= BYE_RETRY_MS);
+    const victims = linksToClose(
+      askable.map((link) => ({ peer: link.peer, lastUsed: link.lastUsed, busy: link.busy })),
+      { budget: budget - (open.length - askable.length), neighbours: policy.neighbours(), fingers: policy.fingers(), now, idleMs: LINK_IDLE_MS },
+    );
+    for (const peer of victims) this.closeForBudget(this.links.get(peer)!);
+  }
+
+  /** Asks the peer to let the link go; only once it agrees is the link out of our count and closed when idle. */
+  private closeForBudget(link: PeerLink): void {
+    this.closing.add(link);
+    link.request({ body: { type: BYE_TYPE } }, { timeoutMs: BYE_TIMEOUT_MS }).then(
+      () => {
+        this.closing.delete(link);
+        this.counts.budgetClosed++;
+        this.log.debug('link-budget-close', { peer: link.peer });
+        this.letGo(link, `${this.address} closed an idle link to ${link.peer} to stay within its connection budget`, true);
+      },
+      (err: unknown) => {
+        this.closing.delete(link);
+        this.byeRefusedAt.set(link, Date.now());
+        this.log.debug('link-budget-kept', { peer: link.peer, code: errorCode(err), reason: errorMessage(err) });
+      },
+    );
+  }
+
+  /**
+   * Takes an agreed-on link out of use. The end that asked closes it once nothing is in flight; the other end
+   * leaves that to it (closing as soon as its own side is idle could cut off the far end's last answers).
+   */
+  private letGo(link: PeerLink, why: string, asked: boolean): void {
+    if (link.state === 'closed') return;
+    if (this.links.get(link.peer) === link) this.links.delete(link.peer);
+    this.draining.add(link);
+    const reason = new TransportError('closed', why);
+    if (asked) link.closeWhenIdle(reason, RETIRE_GRACE_MS);
+    else link.closeAfter(reason, RETIRE_GRACE_MS);
+  }
+
   private answer(link: PeerLink, frame: Frame): void {
+    if (isLinkControl(frame.body)) return this.control(link, frame);
     const handler = this.handler;
     if (!handler) {
       link.replyError(frame.id, { code: 'unreachable', message: `${this.address} has no request handler` });
@@ -327,6 +521,44 @@ class WebRtcTransport implements PeerTransport {
         (reply) => link.reply(frame.id, reply),
         (err: unknown) => link.replyError(frame.id, { code: errorCode(err), message: errorMessage(err) }),
       );
+  }
+
+  /** A relayed signal or a bye: answered here, never seen by the ring node. */
+  private control(link: PeerLink, frame: Frame): void {
+    const refuse = (reason: string, code: string, message: string, detail?: Record<string, unknown>) => {
+      this.drop(reason, { from: link.peer, ...detail });
+      link.replyError(frame.id, { code, message });
+    };
+    const parsed = parseLinkControl(frame.body);
+    if (!parsed.ok) return refuse('bad-control', 'bad-message', parsed.reason, { reason: parsed.reason });
+    const msg = parsed.value;
+    if (msg.type === BYE_TYPE) return this.onBye(link, frame.id);
+    if (msg.hops === 0 && msg.from !== link.peer) return refuse('spoofed-from', 'bad-message', `a first hop must come from its sender, not ${msg.from}`);
+    if (msg.from === this.address) return refuse('relay-loop', 'bad-message', 'a signal of ours came back');
+    this.routes.learn(msg.from, link.peer);
+    if (msg.to === this.address) {
+      this.counts.overlayIn++;
+      link.reply(frame.id, { body: { type: 'ok' } });
+      this.onSignal(msg.from, msg.signal, 'overlay');
+      return;
+    }
+    if (msg.hops + 1 >= MAX_OVERLAY_HOPS) return refuse('relay-hops', 'no-route', `no hops left for ${msg.to}`);
+    if (!this.relay({ ...msg, hops: msg.hops + 1 }, link.peer)) return refuse('no-route', 'no-route', `no route to ${msg.to}`, { to: msg.to });
+    this.counts.relayed++;
+    link.reply(frame.id, { body: { type: 'ok' } });
+  }
+
+  /** The peer closes this link for its budget. It stays ours if it is the only link we have (our only way into the overlay). */
+  private onBye(link: PeerLink, id: number): void {
+    const current = this.links.get(link.peer) === link;
+    if (current && this.openLinks().length <= 1) {
+      link.replyError(id, { code: 'last-link', message: `${link.peer} is the only peer ${this.address} is linked to` });
+      return;
+    }
+    link.reply(id, { body: { type: 'ok' } });
+    if (!current) return;
+    this.counts.budgetClosed++;
+    this.letGo(link, `${link.peer} closed an idle link to stay within its connection budget`, false);
   }
 
   private drop(reason: string, detail?: Record<string, unknown>): void {

@@ -9,6 +9,7 @@ import { RingError, errorMessage } from '../../shared/ring/errors';
 import { systemClock } from '../../shared/ring/system-clock';
 import type { BlobStore, ChunkSource, FileMeta, Logger, Transport } from '../../shared/ring/types';
 import type { ConnectionStatus, DhtApi, DhtEvents, Key, KnownPeer, TransferOptions } from '../dht-api';
+import { estimateRingSize, linkBudget, type LinkPolicy } from '../net/connection-budget';
 import { Emitter } from '../net/emitter';
 import { sourceFromBlob } from './blob-source';
 import { webDigest } from './web-digest';
@@ -18,11 +19,15 @@ export interface DhtDeps {
   /** Peers the signaling server suggested to bootstrap from. */
   bootstrapPeers(): string[];
   askPeers(): Promise<string[]>;
-  transport(id: string): Transport & { connections(): string[] };
+  transport(id: string): LinkedTransport;
   store(id: string): BlobStore;
   log: Logger;
   config?: Partial<RingConfig>;
+  /** A fixed connection budget; by default it follows the ring's estimated size (connection-budget.ts). */
+  maxLinks?: number;
 }
+
+type LinkedTransport = Transport & { connections(): string[]; setLinkPolicy(policy: LinkPolicy): void };
 
 /** Rounds of trying the suggested peers before a tab starts a ring of its own. */
 const JOIN_ROUNDS = 3;
@@ -35,7 +40,7 @@ export class BrowserDht implements DhtApi {
   readonly M: number;
   readonly N: Key;
   private node: ChordNode | null = null;
-  private transport: (Transport & { connections(): string[] }) | null = null;
+  private transport: LinkedTransport | null = null;
   private readonly events = new Emitter<DhtEvents>();
   private readonly config: RingConfig;
   private attached: Promise<ChordNode>;
@@ -68,6 +73,11 @@ export class BrowserDht implements DhtApi {
     node.on('change', () => this.events.emit('change', undefined));
     node.on('notice', (notice) => this.events.emit('notice', notice));
     this.node = node;
+    this.transport.setLinkPolicy({
+      budget: () => this.connectionBudget(),
+      neighbours: () => new Set([...node.routing.successors, ...node.routing.predecessors, node.routing.predecessor].filter((a): a is string => a !== null && a !== id)),
+      fingers: () => new Set(node.routing.fingers.filter((a): a is string => a !== null)),
+    });
     this.resolveAttached(node);
     void node.start().then(() => this.events.emit('change', undefined));
   }
@@ -180,6 +190,25 @@ export class BrowserDht implements DhtApi {
 
   connectionCount(): number {
     return this.transport?.connections().length ?? 0;
+  }
+
+  /** Most open links this tab keeps: `maxLinks` if given, else 2·ceil(log2 N) + r for the ring's estimated size N. */
+  connectionBudget(): number {
+    if (this.deps.maxLinks !== undefined) return this.deps.maxLinks;
+    const node = this.node;
+    const routing = node?.routing;
+    if (!node || !routing || routing.alone) return linkBudget(1, this.config.r);
+    const keys = (peers: string[]) => peers.map((peer) => node.keyOf(peer));
+    const size = estimateRingSize({
+      m: this.M,
+      selfKey: node.key,
+      successorKeys: keys(routing.successors.filter((a) => a !== node.address)),
+      predecessorKeys: keys(routing.predecessors),
+      wrapped: routing.predecessorsWrapped,
+      // Every peer we hold a link to is in the ring too: in a small ring that is nearly all of it.
+      known: new Set([...routing.known(), ...(this.transport?.connections() ?? [])]).size,
+    });
+    return linkBudget(size, this.config.r);
   }
 
   on<E extends keyof DhtEvents>(event: E, listener: (detail: DhtEvents[E]) => void): () => void {

@@ -11,8 +11,8 @@ import { mountUpload } from './upload';
 /** The connection count has no change event of its own, so the page also redraws on this period. */
 const REFRESH_MS = 1000;
 
-/** Wires the page inside `root` (the layout of index.html) to `dht`. */
-export function mountUi(root: HTMLElement, dht: DhtApi): void {
+/** Wires the page inside `root` (the layout of index.html) to `dht`, which also says how many links it may keep open. */
+export function mountUi(root: HTMLElement, dht: DhtApi & { connectionBudget(): number }): void {
   const find = <T extends Element = HTMLElement>(id: string): T => {
     const element = root.querySelector<T>(`#${id}`);
     if (!element) throw new Error(`The page has no #${id} element`);
@@ -43,7 +43,9 @@ export function mountUi(root: HTMLElement, dht: DhtApi): void {
     text('peer-key', keyHex(dht.key, dht.M));
     text('successor', peerLabel(dht.successor));
     text('predecessor', peerLabel(dht.predecessor));
-    text('connections', String(dht.connectionCount()));
+    const links = find('connections');
+    links.textContent = `links ${dht.connectionCount()}/${dht.connectionBudget()}`;
+    links.title = 'open peer connections / connection budget';
 
     const input: RingInput = {
       m: dht.M,
