@@ -53,6 +53,8 @@ export interface DhtApi {
   knownPeers(): KnownPeer[];
   /** Open WebRTC links. */
   connectionCount(): number;
+  /** Most links this tab keeps open (about 2·log2 N + r). */
+  connectionBudget(): number;
   on<E extends keyof DhtEvents>(event: E, listener: (detail: DhtEvents[E]) => void): () => void;
 }
 

@@ -12,7 +12,7 @@ import { mountUpload } from './upload';
 const REFRESH_MS = 1000;
 
 /** Wires the page inside `root` (the layout of index.html) to `dht`, which also says how many links it may keep open. */
-export function mountUi(root: HTMLElement, dht: DhtApi & { connectionBudget(): number }): void {
+export function mountUi(root: HTMLElement, dht: DhtApi): void {
   const find = <T extends Element = HTMLElement>(id: string): T => {
     const element = root.querySelector<T>(`#${id}`);
     if (!element) throw new Error(`The page has no #${id} element`);
