@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// The churn run: long, many browsers, so it has a config and an npm script of its own (npm run test:churn).
+// The churn run alone (npm run test:churn, e.g. with CHURN_SEED=n); npm test runs it with the other browser tests.
 export default defineConfig({
   test: {
     include: ['test/churn/**/*.test.ts'],

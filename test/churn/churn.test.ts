@@ -29,6 +29,8 @@ const SETUP_ATTEMPTS = 3;
 /** Gets in flight per tab during the final check. */
 const VERIFY_PARALLEL = 8;
 const SEED = Number(process.env.CHURN_SEED ?? 7);
+/** Setup, 60 s of churn, settling and 2,000-odd verifying gets: about 4 minutes on a quiet 2-core machine. */
+const CHURN_TEST_TIMEOUT_MS = 600_000;
 
 type Action = 'crash' | 'close' | 'reload';
 
@@ -348,4 +350,4 @@ test('10 tabs under 60 s of crashes, closes and reloads lose no stored file', as
     expect(placed, 'every file on one owner plus two backups').toBe(true);
     expect(survivors.length).toBe(TABS);
   });
-});
+}, CHURN_TEST_TIMEOUT_MS);
