@@ -26,6 +26,8 @@ export interface LinkPolicy {
   neighbours(): ReadonlySet<Address>;
   /** Kept over other links: the finger table. */
   fingers(): ReadonlySet<Address>;
+  /** Our node is in a ring, so its links follow the ring and a signal routed over them by key arrives. */
+  inRing(): boolean;
 }
 
 export interface RingView {

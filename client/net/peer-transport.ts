@@ -280,7 +280,9 @@ class WebRtcTransport implements PeerTransport {
     if (existing) return existing;
     // Room for the new link first: a tab at its budget lets an idle link go rather than grow.
     this.trim(1);
-    return this.startLink(peer, this.openLinks().length > 0 ? 'overlay' : 'server');
+    // Routing by key only reaches the target through ring links: a tab outside the ring uses the server while it can.
+    const overlay = this.openLinks().length > 0 && (this.policy?.inRing() === true || this.signalClient.status !== 'online');
+    return this.startLink(peer, overlay ? 'overlay' : 'server');
   }
 
   /** A connection we want: the initiator's offer, or the other side's request for one, goes out on `path`. */

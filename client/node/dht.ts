@@ -77,6 +77,7 @@ export class BrowserDht implements DhtApi {
       budget: () => this.connectionBudget(),
       neighbours: () => new Set([...node.routing.successors, ...node.routing.predecessors, node.routing.predecessor].filter((a): a is string => a !== null && a !== id)),
       fingers: () => new Set(node.routing.fingers.filter((a): a is string => a !== null)),
+      inRing: () => node.joined && !node.routing.alone,
     });
     this.resolveAttached(node);
     void node.start().then(() => this.events.emit('change', undefined));

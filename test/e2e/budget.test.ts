@@ -95,6 +95,7 @@ test('12 tabs stay within their connection budgets while files are put and fetch
         budget: () => budget,
         neighbours: () => new Set([...ring.successors, ...ring.predecessors]),
         fingers: () => new Set(ring.fingers.filter((f): f is string => f !== null)),
+        inRing: () => true,
       });
     }, SQUEEZED_BUDGET);
     // It closes what is idle; what the ring keeps using stays open (never a link in use), so only the closes are waited for.
