@@ -1,5 +1,5 @@
 /** The browser's BlobStore: one IndexedDB database per peer, chunks first, metadata last. */
-import { createStore, delMany, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
+import { createStore, delMany, get, promisifyRequest, setMany, type UseStore } from 'idb-keyval';
 import type { BlobStore, FileMeta, Role, StoredFile } from '../../shared/ring/types';
 import { StorageFullError, isQuotaExceeded } from './storage-full';
 
@@ -12,6 +12,7 @@ const metaRange = (): IDBKeyRange => IDBKeyRange.bound(['meta'], ['meta', []]);
 export function createIdbStore(peerId: string): BlobStore {
   // Tabs of one browser share an origin, so each peer needs a database of its own.
   const db = createStore(`ringshare-${peerId}`, 'kv');
+  const writeChunk = chunkWriter(db);
 
   const list = (): Promise<StoredFile[]> =>
     db('readonly', (store) => promisifyRequest(store.getAll(metaRange()) as IDBRequest<StoredFile[]>));
@@ -27,9 +28,10 @@ export function createIdbStore(peerId: string): BlobStore {
     list,
 
     putChunk: (root, index, data) => {
-      // Structured clone stores a view's whole underlying buffer, so a slice of a larger frame is copied first.
-      const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
-      return mapQuota(set(chunkKey(root, index), own, db));
+      // Structured clone stores a view's whole underlying buffer: a chunk inside a frame goes as it is (the
+      // frame's header is a few bytes more), a slice of anything larger is copied first.
+      const own = data.buffer.byteLength - data.byteLength <= VIEW_SLACK_BYTES ? data : data.slice();
+      return mapQuota(writeChunk(chunkKey(root, index), own));
     },
 
     async getChunk(root, index) {
@@ -54,6 +56,37 @@ export function createIdbStore(peerId: string): BlobStore {
 
     discard: dropChunks,
   };
+}
+
+/** Bytes beyond a chunk's own that may be stored with it rather than copying the chunk out of its buffer. */
+const VIEW_SLACK_BYTES = 1024;
+
+/**
+ * Chunk writes in as few transactions as the store lets through: while one transaction is writing, the chunks
+ * that arrive wait and go together in the next. A transaction per chunk cost more than the bytes it wrote.
+ * A failed transaction fails every write in it.
+ */
+function chunkWriter(db: UseStore): (key: IDBValidKey, value: Uint8Array) => Promise<void> {
+  let waiting: Array<{ entry: [IDBValidKey, Uint8Array]; settle: (err?: unknown) => void }> = [];
+  let writing = false;
+  async function drain(): Promise<void> {
+    writing = true;
+    while (waiting.length > 0) {
+      const batch = waiting;
+      waiting = [];
+      const outcome = await setMany(batch.map((w) => w.entry), db).then(
+        () => undefined,
+        (err: unknown) => err ?? new Error('IndexedDB write failed'),
+      );
+      for (const w of batch) w.settle(outcome);
+    }
+    writing = false;
+  }
+  return (key, value) =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ entry: [key, value], settle: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (!writing) void drain();
+    });
 }
 
 /**

@@ -7,8 +7,16 @@ import { RingError } from './errors';
 import type { BlobStore, ChunkSource, Clock, FileMeta, Role, StoredFile } from './types';
 import { withTimeout } from './timers';
 
+/**
+ * Chunks an arrival keeps in memory after storing them. The next copy in the chain asks for each chunk a window
+ * or two after it arrived here; answering from memory spares a store read per chunk per copy.
+ */
+const RECENT_CHUNKS = 48;
+
 class Arrival {
   readonly have = new Set<number>();
+  /** The last chunks stored, oldest first. */
+  readonly recent = new Map<number, Uint8Array>();
   private readonly waiters = new Map<number, Array<(ok: boolean) => void>>();
   finished = false;
 
@@ -17,8 +25,10 @@ class Arrival {
     readonly done: Promise<void>,
   ) {}
 
-  arrived(index: number): void {
+  arrived(index: number, data: Uint8Array): void {
     this.have.add(index);
+    this.recent.set(index, data);
+    if (this.recent.size > RECENT_CHUNKS) this.recent.delete(this.recent.keys().next().value!);
     for (const wake of this.waiters.get(index) ?? []) wake(true);
     this.waiters.delete(index);
   }
@@ -122,6 +132,8 @@ export class LocalFiles {
       const ok = await withTimeout(this.clock, waitMs, `chunk ${index}`, arrival.waitFor(index));
       if (!ok) throw new RingError('all-replicas-failed', `chunk ${index} of ${root.slice(0, 12)} never arrived here`);
     }
+    const recent = arrival?.recent.get(index);
+    if (recent) return recent;
     const data = await this.store.getChunk(root, index);
     if (!data) throw new RingError('bad-message', `no chunk ${index} of ${root.slice(0, 12)} here`);
     return data;
@@ -142,7 +154,7 @@ export class LocalFiles {
     try {
       await pull(async (index, data) => {
         await this.store.putChunk(meta.root, index, data);
-        arrival.arrived(index);
+        arrival.arrived(index, data);
       });
       const role = roleFor();
       await this.store.commit(meta, role);

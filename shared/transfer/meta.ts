@@ -41,6 +41,12 @@ export async function chunkMatches(meta: FileMeta, index: number, data: Uint8Arr
   return data.length === expectedLength && toHex(await digest(data)) === meta.chunkHashes[index];
 }
 
+/**
+ * Chunks hashed at once while describing a file. WebCrypto hashes off the main thread, so one chunk at a time
+ * left the put waiting on a round trip per chunk; a few in flight keep it busy, and memory stays a few chunks.
+ */
+const HASHES_IN_FLIGHT = 8;
+
 /** Builds the metadata of a file from a chunk reader, hashing each chunk once; the bytes are not kept. */
 export async function describe(
   name: string,
@@ -51,11 +57,17 @@ export async function describe(
   onProgress?: (done: number, total: number) => void,
 ): Promise<ChunkSource> {
   const chunks = Math.ceil(size / chunkSize);
-  const chunkHashes: string[] = [];
-  for (let i = 0; i < chunks; i++) {
-    chunkHashes.push(toHex(await digest(await read(i))));
-    onProgress?.(Math.min(size, (i + 1) * chunkSize), size);
-  }
+  const chunkHashes = new Array<string>(chunks);
+  let next = 0;
+  let hashed = 0;
+  const worker = async () => {
+    for (let i = next++; i < chunks; i = next++) {
+      chunkHashes[i] = toHex(await digest(await read(i)));
+      hashed++;
+      onProgress?.(Math.min(size, hashed * chunkSize), size);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HASHES_IN_FLIGHT, chunks) }, worker));
   const meta: FileMeta = { name, size, chunkSize, chunks, chunkHashes, root: await rootOf(name, chunkHashes, digest) };
   return { meta, read };
 }
