@@ -2,6 +2,7 @@
  * `window.dht`: the node contract on top of a ChordNode running in this tab. Before the signaling server
  * has given the tab its id there is no node yet; the fields then describe a tab that is not in a ring.
  */
+import { BlobAssembler } from './blob-assembler';
 import { hashKey, publicKey, ringSize } from '../../shared/ring/id';
 import { ChordNode, type RingConfig } from '../../shared/ring/node';
 import { resolveConfig } from '../../shared/ring/config';
@@ -168,15 +169,11 @@ export class BrowserDht implements DhtApi {
 
   async get(name: string, options?: TransferOptions): Promise<Blob | null> {
     const node = this.requireJoined();
-    const parts: Blob[] = [];
-    const meta = await node.get(
-      name,
-      (index, data) => {
-        parts[index] = new Blob([data as Uint8Array<ArrayBuffer>]);
-      },
-      { onProgress: (done, total) => options?.onProgress?.({ done, total }) },
-    );
-    return meta ? new Blob(parts) : null;
+    const file = new BlobAssembler();
+    const meta = await node.get(name, (index, data) => file.add(index, data), {
+      onProgress: (done, total) => options?.onProgress?.({ done, total }),
+    });
+    return meta ? file.blob(meta.chunks) : null;
   }
 
   stored(name: string): FileMeta | undefined {
