@@ -101,8 +101,11 @@ export interface PeerTransportOptions {
 
 type Handler = (from: Address, msg: Envelope) => Promise<Envelope>;
 
-/** Reasons for a drop that happen in normal operation (a reply after its timeout, a candidate after a close). */
-const ROUTINE_DROPS = new Set(['late-reply', 'stale-signal', 'relay-failed']);
+/**
+ * Reasons for a drop that happen in normal operation: a reply after its timeout, a candidate after a close, and a
+ * relayed signal for a peer that has just left the ring (it wanders until it comes back or runs out of hops).
+ */
+const ROUTINE_DROPS = new Set(['late-reply', 'stale-signal', 'relay-failed', 'relay-loop', 'relay-hops', 'no-route']);
 
 export function createPeerTransport(opts: PeerTransportOptions): PeerTransport {
   if (opts.signal.id === null) throw new Error('createPeerTransport needs a welcomed signaling client: await signal.ready() first');
