@@ -173,7 +173,7 @@ export class ChordNode {
   }
 
   private async enterThrough(bootstrap: Address): Promise<void> {
-    const found = await this.lookup(this.key, bootstrap);
+    const found = await this.lookupThrough(bootstrap, this.key);
     const successors = found.replicas.filter((a) => a !== this.address);
     if (successors.length === 0) return; // the ring holds only us (a reload that others still remember)
     const owner = successors[0]!;
@@ -193,6 +193,21 @@ export class ChordNode {
     } else {
       this.routing.predecessor = null;
     }
+  }
+
+  /**
+   * Our own successor, found by the bootstrap peer over its links: a newcomer has no links yet, and an iterative
+   * lookup would open a connection to every hop. If the bootstrap cannot, we walk the ring ourselves.
+   */
+  private async lookupThrough(bootstrap: Address, key: bigint): Promise<LookupResult> {
+    try {
+      const { reply } = await this.call(bootstrap, { type: 'lookup', key: key.toString(16) }, ['found'], { timeoutMs: this.config.rpcTimeoutMs * 3 });
+      if (reply.successors.length > 0) return { owner: reply.successors[0]!, replicas: reply.successors, hops: 1 };
+    } catch (err) {
+      if (errorCode(err) === 'aborted') throw err;
+      this.opts.log.debug('remote-lookup-failed', { bootstrap, reason: errorMessage(err) });
+    }
+    return this.lookup(key, bootstrap);
   }
 
   private startTimers(): void {
@@ -315,6 +330,8 @@ export class ChordNode {
         return reply({ type: 'ok' });
       case 'find':
         return reply(this.onFind(BigInt('0x' + req.key)));
+      case 'lookup':
+        return reply({ type: 'found', successors: (await this.lookup(BigInt('0x' + req.key))).replicas });
       case 'leaving':
         this.onLeaving(from, req.successors, req.predecessors);
         return reply({ type: 'ok' });

@@ -11,6 +11,8 @@ export type PeerRequest =
   | { type: 'state' }
   | { type: 'notify' }
   | { type: 'find'; key: string }
+  /** The whole lookup, run by the peer asked: a newcomer joins through one link instead of one per hop. */
+  | { type: 'lookup'; key: string }
   | { type: 'leaving'; successors: Address[]; predecessors: Address[] }
   | { type: 'digest'; entries: DigestEntry[] }
   | { type: 'offer'; meta: WireMeta; role: Role; sources: Address[]; replicate: boolean }
@@ -135,8 +137,9 @@ export function parseRequest(body: unknown): Parsed<PeerRequest> {
       case 'notify':
         return { type: b.type };
       case 'find':
+      case 'lookup':
         check(typeof b.key === 'string' && HEX_KEY.test(b.key), 'key must be lowercase hex');
-        return { type: 'find', key: b.key };
+        return { type: b.type, key: b.key };
       case 'leaving':
         return { type: 'leaving', successors: addressList(b.successors, 'successors'), predecessors: addressList(b.predecessors, 'predecessors') };
       case 'digest':

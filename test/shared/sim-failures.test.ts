@@ -60,7 +60,11 @@ describe('message loss', () => {
     sim.network.setLoss(0.05);
     await putFiles(sim, 300);
     await sim.stabilize(30_000);
+    // Under loss a live neighbour is now and then suspected for a moment (two lost requests in a row), so the
+    // ring is checked for coming right again, not frozen at one instant.
+    const convergedUnderLoss = await sim.converge(10_000);
     expect(sim.checkRing().problems).toEqual([]);
+    expect(convergedUnderLoss).toBe(true);
     // While messages keep getting lost a copy may sit a round on the wrong side of a neighbour; none may vanish.
     const underLoss = sim.placement();
     expect({ lost: underLoss.lost, underReplicated: underLoss.underReplicated }).toEqual({ lost: [], underReplicated: [] });

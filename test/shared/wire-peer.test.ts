@@ -10,6 +10,7 @@ describe('peer requests', () => {
   it.each([
     [{ type: 'ping' }],
     [{ type: 'find', key: 'ff00' }],
+    [{ type: 'lookup', key: '0' }],
     [{ type: 'leaving', successors: ['a', 'b'], predecessors: [] }],
     [{ type: 'digest', entries: [{ name: 'x', root: H }] }],
     [{ type: 'offer', meta: wireMeta, role: 'backup', sources: ['p1'], replicate: false }],
@@ -26,6 +27,7 @@ describe('peer requests', () => {
     [{ type: 'launch' }, /unknown request type "launch"/],
     [{ type: 'find', key: 'FF' }, /key must be lowercase hex/],
     [{ type: 'find', key: 'f'.repeat(65) }, /key must be lowercase hex/],
+    [{ type: 'lookup', key: 12 }, /key must be lowercase hex/],
     [{ type: 'chunk', root: H, index: -1 }, /index must be an integer/],
     [{ type: 'chunk', root: H, index: 1.5 }, /index must be an integer/],
     [{ type: 'chunk', root: 'zz', index: 0 }, /root must be a hex SHA-256/],
