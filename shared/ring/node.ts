@@ -46,6 +46,8 @@ export interface NodeStats {
 }
 
 type Listener = () => void;
+/** What a replica says it holds under a name; a small file's bytes come with it. */
+type Held = { meta: WireMeta; data?: Uint8Array };
 type NoticeListener = (notice: { level: 'info' | 'warn' | 'error'; message: string }) => void;
 
 /** Offers wait for a whole file; give them time for a slow link (bytes per millisecond). */
@@ -344,7 +346,9 @@ export class ChordNode {
         return reply({ type: 'chunk' }, await this.local.chunk(req.root, req.index, this.config.chunkTimeoutMs));
       case 'meta': {
         const meta = this.local.get(req.name)?.meta;
-        return reply({ type: 'meta', meta: meta ? toWireMeta(meta) : null });
+        if (!meta) return reply({ type: 'meta', meta: null });
+        const data = inlineable(meta) ? await this.local.chunk(meta.root, 0, this.config.chunkTimeoutMs).catch(() => undefined) : undefined;
+        return reply({ type: 'meta', meta: toWireMeta(meta) }, data);
       }
       case 'hashes': {
         const meta = this.local.metaByRoot(req.root);
@@ -726,14 +730,22 @@ export class ChordNode {
       try {
         const { replicas } = await this.lookup(this.keyOf(name));
         const candidates = [...new Set([...replicas.slice(0, this.config.r), ...(this.local.get(name) ? [this.address] : [])])];
-        const metas = await this.metasAt(candidates, name);
-        const found = metas.find((m): m is WireMeta => !!m);
-        if (!found) {
+        const held = await this.metasAt(candidates, name);
+        const first = held.find((h): h is Held => !!h);
+        if (!first) {
           // "Nobody has it" twice, a stabilize round apart: a file being handed to a new owner right now is not missed.
-          if (metas.every((m) => m === null) && ++noneSeen >= 2) return null;
+          if (held.every((h) => h === null) && ++noneSeen >= 2) return null;
           throw new RingError('all-replicas-failed', `no replica of ${name} answered`);
         }
-        const sources = candidates.filter((_, i) => metas[i]?.root === found.root);
+        const found = first.meta;
+        // A small file came with its meta: checked against the root like any chunk, it is the whole get.
+        const inline = first.data && (await inlineMeta(found, first.data, this.opts.digest).catch(() => undefined));
+        if (inline) {
+          await sink(0, first.data!);
+          opts.onProgress?.(inline.size, inline.size);
+          return inline;
+        }
+        const sources = candidates.filter((_, i) => held[i]?.meta.root === found.root);
         const chosen = await this.fullMeta(found, sources);
         if (gotRoot !== chosen.root) got.clear(); // a newer version: chunks of the old one do not count
         gotRoot = chosen.root;
@@ -762,13 +774,13 @@ export class ChordNode {
     throw new RingError('all-replicas-failed', `get of ${name} failed after all replicas: ${errorMessage(lastError)}`);
   }
 
-  /** A replica's metadata for `name`: the meta, null when it has none, undefined when it did not answer. */
   /**
    * What each replica holds under `name`. A dead or busy replica can take a transfer timeout to fail, so once
-   * one has the file the others get META_GRACE_MS more: those that answered by then are the sources.
+   * one has the file the others get META_GRACE_MS more: those that answered by then are the sources. A reply
+   * that carries a small file's bytes ends the wait at once.
    */
-  private metasAt(peers: Address[], name: string): Promise<Array<WireMeta | null | undefined>> {
-    const metas = new Array<WireMeta | null | undefined>(peers.length).fill(undefined);
+  private metasAt(peers: Address[], name: string): Promise<Array<Held | null | undefined>> {
+    const metas = new Array<Held | null | undefined>(peers.length).fill(undefined);
     if (peers.length === 0) return Promise.resolve(metas);
     return new Promise((resolve) => {
       let pending = peers.length;
@@ -780,20 +792,22 @@ export class ChordNode {
       peers.forEach((peer, i) =>
         void this.metaAt(peer, name).then((meta) => {
           metas[i] = meta;
-          if (--pending === 0) done();
+          if (--pending === 0 || meta?.data) done();
           else if (meta && grace === undefined) grace = this.opts.clock.setTimeout(done, META_GRACE_MS);
         }),
       );
     });
   }
 
-  private async metaAt(peer: Address, name: string): Promise<WireMeta | null | undefined> {
+  /** A replica's metadata for `name` (with the bytes of a small file): null when it has none, undefined when it did not answer. */
+  private async metaAt(peer: Address, name: string): Promise<Held | null | undefined> {
     if (peer === this.address) {
       const meta = this.local.get(name)?.meta;
-      return meta ? toWireMeta(meta) : null;
+      return meta ? { meta: toWireMeta(meta) } : null;
     }
     try {
-      return (await this.call(peer, { type: 'meta', name }, ['meta'], { timeoutMs: this.transferRequestTimeout(), suspect: false })).reply.meta;
+      const { reply, data } = await this.call(peer, { type: 'meta', name }, ['meta'], { timeoutMs: this.transferRequestTimeout(), suspect: false });
+      return reply.meta ? { meta: reply.meta, data } : null;
     } catch {
       return undefined;
     }

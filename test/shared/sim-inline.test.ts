@@ -19,7 +19,7 @@ function countRequests(sim: Simulation): Map<string, number> {
 }
 
 describe('inline offers', () => {
-  it('a file up to INLINE_FILE_BYTES reaches its owner and backups without a chunk or hashes request; a larger one is pulled', async () => {
+  it('a file up to INLINE_FILE_BYTES is stored and read without a chunk or hashes request; a larger one is pulled', async () => {
     const sim = new Simulation({ seed: 91, r: 3 });
     await sim.createRing(8);
     const counts = countRequests(sim);
@@ -35,6 +35,12 @@ describe('inline offers', () => {
 
     expect(await sim.converge(10_000, { placement: true })).toBe(true);
     expect(await sim.checkGets()).toEqual({ checked: 2, missing: [], corrupt: [], failed: [] });
+
+    // A get of the small file: its bytes come with the meta reply.
+    const reader = sim.live().find((p) => !sim.holders('small').some((h) => h.address === p.address))!;
+    counts.clear();
+    expect(await sim.getFile('small', reader.address)).toEqual(sim.files.get('small')!.bytes);
+    expect([counts.get('chunk'), counts.get('hashes')]).toEqual([undefined, undefined]);
   });
 
   it('re-replicates small files after a crash with inline offers only', async () => {
