@@ -423,7 +423,8 @@ export class ChordNode {
     let state = this.routing.isSuspected(succ) ? null : await this.stateOf(succ);
     if (!state && !this.routing.isSuspected(succ)) return; // one silent round may be loss: ask again next round
     if (!state) {
-      const alive = await this.firstAlive([...this.routing.successors.slice(1), ...this.routing.known()]);
+      // Nearest first: in list order our predecessor could win, and a successor behind us is undone one peer per round.
+      const alive = await this.firstAlive(this.routing.clockwise([...this.routing.successors.slice(1), ...this.routing.known()]));
       if (!alive) {
         // Everyone we know is silent. Only after several rounds of that are we alone; until then it may be loss.
         if (++this.silentRounds < SILENT_ROUNDS_BEFORE_ALONE) return;
@@ -477,7 +478,11 @@ export class ChordNode {
     if (this.phase !== 'joined' || this.routing.alone) return;
     const { m } = this.config;
     const i = this.nextFinger;
-    const { owner } = await this.lookup(fingerStart(this.key, i, m));
+    const start = fingerStart(this.key, i, m);
+    // Beyond our successor, the finger we have still owns its start unless a peer joined or left just there:
+    // asking it costs one hop, a lookup from here several (fingers were most of a large ring's traffic).
+    const finger = this.routing.ownsNext(start) ? null : this.routing.fingers[i];
+    const { owner } = finger ? await this.lookup(start, finger).catch(() => this.lookup(start)) : await this.lookup(start);
     if (owner === this.address) {
       this.routing.fingers[i] = null;
       this.nextFinger = (i + 1) % m;
@@ -507,9 +512,13 @@ export class ChordNode {
     const { replicas } = await this.lookup(this.key, peer).catch(() => ({ replicas: [] as Address[] }));
     const found = replicas.find((a) => a !== this.address);
     if (found === undefined) return;
-    if (this.routing.alone || between(this.keyOf(found), this.key, this.keyOf(this.successor))) {
+    const closer = () => this.routing.alone || between(this.keyOf(found), this.key, this.keyOf(this.successor));
+    if (closer()) {
+      // The answer may be stale (a peer that is leaving right now): only a peer that answers replaces our successors.
+      const state = await this.stateOf(found);
+      if (!state || !closer()) return;
       this.opts.log.info('reunite', { via: peer, successor: found });
-      this.routing.setSuccessors(found, []);
+      this.routing.setSuccessors(found, state.successors);
       await this.stabilize();
     }
   }

@@ -12,11 +12,10 @@ import type { LocalFiles } from './local-files';
 import type { Routing } from './routing';
 import type { Address, Logger, Role, StoredFile } from './types';
 import { errorMessage } from './errors';
+import { betweenRightIncl, distance } from './id';
 
 /** Files relocated per round, so one round after a big membership change stays short. */
 const RELOCATIONS_PER_ROUND = 256;
-/** Lookups for relocated files in flight at once. */
-const PARALLEL_LOOKUPS = 16;
 /** Digest batches in flight to one peer at once. */
 const PARALLEL_DIGESTS = 4;
 /** Offers of small files (they ride inside the offer) in flight to one peer at once. */
@@ -124,14 +123,7 @@ export class Replication {
 
   /** Files we should not own (a peer joined before us) or not hold at all: give them to their owner, then demote or drop. */
   private async relocate(files: StoredFile[]): Promise<void> {
-    const byOwner = new Map<Address, StoredFile[]>();
-    await inParallel(
-      files.map((file) => async () => {
-        const { owner } = await this.node.lookup(this.node.keyOf(file.meta.name));
-        if (owner !== this.node.address) byOwner.set(owner, [...(byOwner.get(owner) ?? []), file]);
-      }),
-      PARALLEL_LOOKUPS,
-    ).catch((err: unknown) => this.log.debug('relocate-lookup-failed', { reason: errorMessage(err) }));
+    const byOwner = await this.owners(files);
     await Promise.all(
       [...byOwner].map(async ([owner, files]) => {
         // Only what the owner is known to hold is let go; the rest waits for the next round.
@@ -140,6 +132,37 @@ export class Replication {
         for (const { meta } of held) await this.letGo(meta.name, meta.root);
       }),
     );
+  }
+
+  /**
+   * The owners of `files` other than us, one lookup per run of files that share an owner: in key order, every
+   * key from a looked-up key up to its owner's has that owner too (no peer lies between them).
+   */
+  private async owners(files: StoredFile[]): Promise<Map<Address, StoredFile[]>> {
+    const { key: self, config } = this.node;
+    const keyed = files
+      .map((file) => {
+        const key = this.node.keyOf(file.meta.name);
+        return { file, key, from: distance(self, key, config.m) };
+      })
+      .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+    const byOwner = new Map<Address, StoredFile[]>();
+    for (let i = 0; i < keyed.length; ) {
+      const first = keyed[i]!.key;
+      let owner: Address;
+      try {
+        ({ owner } = await this.node.lookup(first));
+      } catch (err) {
+        this.log.debug('relocate-lookup-failed', { reason: errorMessage(err) });
+        i++;
+        continue;
+      }
+      const ownerKey = this.node.keyOf(owner);
+      const run: StoredFile[] = [];
+      while (i < keyed.length && (keyed[i]!.key === first || (ownerKey !== first && betweenRightIncl(keyed[i]!.key, first, ownerKey)))) run.push(keyed[i++]!.file);
+      if (owner !== this.node.address) byOwner.set(owner, [...(byOwner.get(owner) ?? []), ...run]);
+    }
+    return byOwner;
   }
 
   private async letGo(name: string, root: string): Promise<void> {

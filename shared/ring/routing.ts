@@ -3,7 +3,7 @@
  * what it learns, and it answers routing questions. Peers that failed a request are suspected for a while
  * and left out of routing.
  */
-import { between, betweenRightIncl } from './id';
+import { between, betweenRightIncl, distance } from './id';
 import type { Address, Clock } from './types';
 
 const REMEMBERED_LIMIT = 64;
@@ -186,6 +186,19 @@ export class Routing {
       if (betweenRightIncl(key, this.keyOf(lower), this.keyOf(preds[i]!))) return preds[i];
     }
     return undefined;
+  }
+
+  /**
+   * `peers` nearest first going clockwise from us: the order in which they could be our successor. Our
+   * predecessor comes last, since it is the farthest clockwise.
+   */
+  clockwise(peers: Iterable<Address>): Address[] {
+    const from = (peer: Address) => distance(this.selfKey, this.keyOf(peer), this.m);
+    return [...new Set(peers)]
+      .filter((peer) => peer !== this.self)
+      .map((peer): [Address, bigint] => [peer, from(peer)])
+      .sort(([, a], [, b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([peer]) => peer);
   }
 
   /** Every distinct peer we know of. */

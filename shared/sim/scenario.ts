@@ -3,6 +3,7 @@
  * graceful leaves and joins, never r ring-adjacent peers down before the ring has repaired), then measure
  * what survived.
  */
+import { CHECK_PREDECESSOR_MS, FIX_FINGERS_MS, MAINTAIN_MS, STABILIZE_MS } from '../constants';
 import type { RingConfig } from '../ring/config';
 import type { NetworkStats } from './network';
 import { Simulation, type SimPeer } from './simulation';
@@ -171,6 +172,19 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     wallSeconds: round2((performance.now() - started) / 1000),
     messages: { ...sim.network.stats },
     warnings: sim.log.warningCounts(),
+  };
+}
+
+/**
+ * Upkeep periods (stabilize, check predecessor, fix fingers, maintain) `factor` times a tab's: the same
+ * protocol with a `factor`th of the events, so a ring of thousands runs in a test's time.
+ */
+export function slowerUpkeep(factor: number): Partial<RingConfig> {
+  return {
+    stabilizeMs: STABILIZE_MS * factor,
+    checkPredecessorMs: CHECK_PREDECESSOR_MS * factor,
+    fixFingersMs: FIX_FINGERS_MS * factor,
+    maintainMs: MAINTAIN_MS * factor,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * Churn: 30% of the peers replaced by crashes, leaves and joins over time. 300 peers and 3,000 files keep
- * it inside a test run; `npm run sim -- --nodes 1000 --files 10000 --churn 0.3` runs the full size.
+ * Churn: 30% of the peers replaced by crashes, leaves and joins over time, with a tab's upkeep periods.
+ * sim-churn-full.test.ts runs the full size (1,000 peers, 10,000 files) with slower upkeep.
  */
 import { expect, it } from 'vitest';
 import { runScenario } from '../../shared/sim/scenario';

@@ -19,6 +19,12 @@ describe('parseArgs', () => {
     expect(parseArgs(['--help'])).toEqual({ ok: 'help' });
   });
 
+  it('--upkeep F runs the ring upkeep F times slower than a tab does', () => {
+    const parsed = parseArgs(['--nodes', '1000', '--files', '10000', '--upkeep', '5']);
+    expect(parsed).toMatchObject({ ok: true, options: { scenario: { config: { stabilizeMs: 1000, checkPredecessorMs: 1000, fixFingersMs: 500, maintainMs: 2000 } } } });
+    expect(parseArgs(['--nodes', '10', '--files', '1'])).toMatchObject({ ok: true, options: { scenario: { config: undefined } } });
+  });
+
   it.each([
     [['--files', '10'], /--nodes is required/],
     [['--nodes', '10'], /--files is required/],
@@ -31,6 +37,7 @@ describe('parseArgs', () => {
     [['--nodes', '10', '--files', '1', '--loss', '-0.1'], /--loss must be a number in \[0, 1\)/],
     [['--nodes', '10', '--files', '1', '--latency', '9,3'], /--latency must be two whole numbers/],
     [['--nodes', '10', '--files', '1', '--log', 'loud'], /--log must be warn, info or debug/],
+    [['--nodes', '10', '--files', '1', '--upkeep', '0'], /--upkeep must be a whole number in 1\.\.100/],
     [['--nodes', '10', '--files', '1', '--verbose=yes'], /--verbose takes no value/],
     [['--nodes', '10', '--files', '1', '--seed'], /--seed needs a value/],
     [['--nodes', '10', '--nodes', '11', '--files', '1'], /--nodes given twice/],
