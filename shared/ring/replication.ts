@@ -129,7 +129,14 @@ export class Replication {
         // Only what the owner is known to hold is let go; the rest waits for the next round.
         const { held, failure } = await this.ensureHeld(owner, files, 'file');
         if (failure !== undefined) this.log.debug('relocate-failed', { owner, files: files.length, reason: errorMessage(failure) });
-        for (const { meta } of held) await this.letGo(meta.name, meta.root);
+        const dropped: StoredFile[] = [];
+        for (const file of held) if (await this.letGo(file.meta.name, file.meta.root)) dropped.push(file);
+        // Our view of the ring may be behind the owner's, which may count on us as a backup and have checked us
+        // just before the drop: a digest now makes it check again (see forget) and push back what it wants here.
+        if (dropped.length > 0) {
+          const entries = dropped.slice(0, DIGEST_BATCH).map((f) => ({ name: f.meta.name, root: f.meta.root }));
+          await this.node.call(owner, { type: 'digest', entries }, ['missing'], { suspect: false }).catch(() => undefined);
+        }
       }),
     );
   }
@@ -165,11 +172,14 @@ export class Replication {
     return byOwner;
   }
 
-  private async letGo(name: string, root: string): Promise<void> {
-    if (!this.local.holds(name, root)) return; // replaced meanwhile
+  /** Demotes a file the owner now holds to a backup, or drops it if we are no replica; true when dropped. */
+  private async letGo(name: string, root: string): Promise<boolean> {
+    if (!this.local.holds(name, root)) return false; // replaced meanwhile
     const resp = this.routing.responsibility(this.node.keyOf(name));
     if (resp === 'replica') await this.local.setRole(name, 'backup');
-    else if (resp === 'none') await this.local.remove(name);
+    if (resp !== 'none') return false;
+    await this.local.remove(name);
+    return true;
   }
 
   /**
