@@ -54,6 +54,7 @@ export function formatTable(r: BenchResults): string {
   if (t) {
     rows.push([`raw data channel, tab to tab, ${size(t.fileBytes)}`, `${t.rawMBps} MB/s (${t.rawChunkBytes / 1024} KiB messages)`, '']);
     if (t.putMBps !== null) rows.push([`ring put, ${size(t.fileBytes)}, ${t.tabs} tabs`, `${t.putMBps} MB/s`, '']);
+    if (t.replicatedMBps !== null) rows.push([`ring put until owner + 2 backups hold it, ${size(t.fileBytes)}`, `${t.replicatedMBps} MB/s`, '']);
     if (t.getMBps !== null) rows.push([`ring get, ${size(t.fileBytes)}, ${t.tabs} tabs`, `${t.getMBps} MB/s`, '']);
     if (t.ratio !== null) rows.push(['min(put, get) / raw', `${t.ratio}`, `≥ ${TRANSFER_RATIO_GOAL}: ${verdict(t.ratio >= TRANSFER_RATIO_GOAL)}`]);
   }

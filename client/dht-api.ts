@@ -12,6 +12,8 @@ export interface Progress {
 export interface TransferOptions {
   onProgress?(progress: Progress): void;
   signal?: AbortSignal;
+  /** put: resolve once the backups are made too, not as soon as the file's owner has stored it. */
+  replicated?: boolean;
 }
 
 export type ConnectionStatus = 'connecting' | 'online' | 'offline';

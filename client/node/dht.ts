@@ -163,7 +163,7 @@ export class BrowserDht implements DhtApi {
         return data;
       },
     };
-    await node.put(counted);
+    await node.put(counted, { replicated: options?.replicated === true });
     report(size);
   }
 

@@ -33,6 +33,14 @@ export interface TransferProgress {
   onProgress?(done: number, total: number): void;
 }
 
+export interface PutOptions extends TransferProgress {
+  /**
+   * Resolve only once the owner reports the backups made too. By default a put resolves as soon as the owner
+   * has stored its copy; the putter keeps offering the file until the backups are confirmed either way.
+   */
+  replicated?: boolean;
+}
+
 export interface LookupResult {
   owner: Address;
   /** The owner followed by its successors: where the file's replicas live. */
@@ -70,6 +78,8 @@ export class ChordNode {
   private readonly local: LocalFiles;
   private readonly replication: Replication;
   private readonly keys = new Map<string, bigint>();
+  /** Backups being made of files put to us as owner, by root: a putter's 'replicas' request waits on them. */
+  private readonly backups = new Map<string, Promise<number>>();
   private readonly changeListeners = new Set<Listener>();
   private readonly noticeListeners = new Set<NoticeListener>();
   private phase: 'new' | 'started' | 'joined' | 'stopped' = 'new';
@@ -342,6 +352,11 @@ export class ChordNode {
         return reply({ type: 'missing', names: req.entries.filter((e) => !this.local.holds(e.name, e.root)).map((e) => e.name) });
       case 'offer':
         return reply({ type: 'stored', replicas: await this.onOffer(req.meta, req.role, req.sources, req.replicate, data) });
+      case 'replicas': {
+        const meta = this.local.get(req.name)?.meta;
+        if (meta?.root !== req.root) throw new RingError('all-replicas-failed', `${this.address} holds no ${req.name} of that version`);
+        return reply({ type: 'stored', replicas: await this.backUp(meta, [from]) });
+      }
       case 'chunk':
         return reply({ type: 'chunk' }, await this.local.chunk(req.root, req.index, this.config.chunkTimeoutMs));
       case 'meta': {
@@ -653,19 +668,31 @@ export class ChordNode {
     throw new RingError('all-replicas-failed', `chunk hashes ${start}.. of ${root.slice(0, 12)} unavailable: ${errorMessage(lastError)}`);
   }
 
+  /**
+   * Stores an offered file. As the owner of a put (`replicate`) we answer once our own copy is stored and make
+   * the backups after: on a shared CPU the copies would otherwise slow the put down to a third, and until the
+   * putter hears they are made it keeps offering the file, so no single crash loses it meanwhile.
+   */
   private async onOffer(wire: WireMeta, hint: Role, sources: Address[], replicate: boolean, inline?: Uint8Array): Promise<number> {
     const meta = inline ? await inlineMeta(wire, inline, this.opts.digest) : await this.fullMeta(wire, sources);
-    const own = this.receive(meta, hint, sources, inline);
-    if (!replicate) {
-      await own;
-      return 1;
-    }
-    // Chain replication: each backup pulls from the one before it (falling back to us and the putter) while we still receive.
+    await this.receive(meta, hint, sources, inline);
+    if (replicate) void this.backUp(meta, sources, inline);
+    return 1;
+  }
+
+  /**
+   * Has our successors hold backups of `meta`, as a chain: each pulls from the one before it, then from us and
+   * `sources`. One run per version at a time; resolves to the copies there are, ours included.
+   */
+  private backUp(meta: FileMeta, sources: Address[], inline?: Uint8Array): Promise<number> {
+    const running = this.backups.get(meta.root);
+    if (running) return running;
     const targets = this.routing.successors.filter((a) => a !== this.address).slice(0, this.config.r - 1);
-    const backups = targets.map((peer, i) => this.offer(peer, meta, 'backup', [...targets.slice(0, i).reverse(), this.address, ...sources], false, inline));
-    const [ownResult, ...results] = await Promise.allSettled([own, ...backups]);
-    if (ownResult!.status === 'rejected') throw ownResult!.reason;
-    return 1 + results.filter((r) => r.status === 'fulfilled').length;
+    const offers = targets.map((peer, i) => this.offer(peer, meta, 'backup', [...targets.slice(0, i).reverse(), this.address, ...sources], false, inline));
+    const run = Promise.allSettled(offers).then((results) => 1 + results.filter((r) => r.status === 'fulfilled').length);
+    this.backups.set(meta.root, run);
+    void run.finally(() => this.backups.delete(meta.root));
+    return run;
   }
 
   /**
@@ -682,30 +709,66 @@ export class ChordNode {
     return reply.replicas;
   }
 
-  /** Stores a file in the ring: resolves once its owner and the owner's backups hold it. */
-  async put(source: ChunkSource, opts: TransferProgress = {}): Promise<void> {
+  /**
+   * Stores a file in the ring: resolves once its owner holds it (with `replicated`, once the backups are made
+   * too). We offer the file to the ring until the owner says the backups are made.
+   */
+  async put(source: ChunkSource, opts: PutOptions = {}): Promise<void> {
     this.requireJoined();
-    const { meta } = source;
     const stopServing = this.local.serve(source);
-    let lastError: unknown;
+    let owner: Address;
     try {
-      for (let attempt = 0; attempt < OPERATION_ATTEMPTS; attempt++) {
-        try {
-          const { owner } = await this.lookup(this.keyOf(meta.name));
-          if (owner === this.address) await this.onOffer(toWireMeta(meta), 'file', [this.address], true);
-          else await this.offerTo(owner, meta);
-          opts.onProgress?.(meta.size, meta.size);
-          return;
-        } catch (err) {
-          lastError = err;
-          if (['aborted', 'quota-exceeded', 'not-joined'].includes(errorCode(err) ?? '')) throw err;
-          await sleep(this.opts.clock, this.config.stabilizeMs, this.session.signal);
-        }
-      }
-    } finally {
+      owner = await this.storeAtOwner(source.meta);
+    } catch (err) {
       stopServing();
+      throw err;
+    }
+    opts.onProgress?.(source.meta.size, source.meta.size);
+    const backedUp = this.awaitBackups(source.meta, owner).finally(stopServing);
+    if (opts.replicated) await backedUp;
+  }
+
+  /** Has the file's owner store it; resolves to that owner. */
+  private async storeAtOwner(meta: FileMeta): Promise<Address> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < OPERATION_ATTEMPTS; attempt++) {
+      try {
+        const { owner } = await this.lookup(this.keyOf(meta.name));
+        if (owner === this.address) await this.onOffer(toWireMeta(meta), 'file', [this.address], true);
+        else await this.offerTo(owner, meta);
+        return owner;
+      } catch (err) {
+        lastError = err;
+        if (['aborted', 'quota-exceeded', 'not-joined'].includes(errorCode(err) ?? '')) throw err;
+        await sleep(this.opts.clock, this.config.stabilizeMs, this.session.signal);
+      }
     }
     throw new RingError('all-replicas-failed', `put of ${meta.name} failed: ${errorMessage(lastError)}`);
+  }
+
+  /**
+   * Waits until the owner says the backups of a put are made. An owner that fails first may have crashed
+   * holding the only copy: the file is stored again at whoever owns it now. Never throws; after the last
+   * attempt the owner's periodic replication is left to finish the job.
+   */
+  private async awaitBackups(meta: FileMeta, owner: Address): Promise<void> {
+    const request: PeerRequest = { type: 'replicas', name: meta.name, root: meta.root };
+    for (let attempt = 0; attempt < OPERATION_ATTEMPTS && !this.session.signal.aborted; attempt++) {
+      try {
+        if (owner === this.address) await this.backUp(meta, [this.address]);
+        else await this.call(owner, request, ['stored'], { timeoutMs: this.transferTimeout(meta), suspect: false });
+        return;
+      } catch (err) {
+        this.opts.log.debug('backups-unconfirmed', { name: meta.name, owner, reason: errorMessage(err) });
+      }
+      try {
+        await sleep(this.opts.clock, this.config.stabilizeMs, this.session.signal);
+        owner = await this.storeAtOwner(meta);
+      } catch (err) {
+        this.opts.log.debug('put-restore-failed', { name: meta.name, reason: errorMessage(err) });
+      }
+    }
+    if (!this.session.signal.aborted) this.opts.log.warn('backups-unconfirmed', { name: meta.name, owner });
   }
 
   /**

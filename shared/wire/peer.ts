@@ -15,7 +15,10 @@ export type PeerRequest =
   | { type: 'lookup'; key: string }
   | { type: 'leaving'; successors: Address[]; predecessors: Address[] }
   | { type: 'digest'; entries: DigestEntry[] }
+  /** `replicate`: the owner answers once its own copy is stored, then makes the backups (see 'replicas'). */
   | { type: 'offer'; meta: WireMeta; role: Role; sources: Address[]; replicate: boolean }
+  /** Asked of an owner by a putter: answered once the backups of that version are made, with the copies there are. */
+  | { type: 'replicas'; name: string; root: string }
   | { type: 'hashes'; root: string; start: number; count: number }
   | { type: 'chunk'; root: string; index: number }
   | { type: 'meta'; name: string };
@@ -151,6 +154,8 @@ export function parseRequest(body: unknown): Parsed<PeerRequest> {
         return { type: 'chunk', root: hash(b.root, 'root'), index: integer(b.index, 'index', 0, MAX_FILE_BYTES) };
       case 'meta':
         return { type: 'meta', name: fileName(b.name, 'name') };
+      case 'replicas':
+        return { type: 'replicas', name: fileName(b.name, 'name'), root: hash(b.root, 'root') };
       case 'hashes':
         return { type: 'hashes', root: hash(b.root, 'root'), start: integer(b.start, 'start', 0, MAX_FILE_BYTES), count: integer(b.count, 'count', 1, HASHES_PER_PAGE) };
       default:

@@ -11,6 +11,7 @@ function results(over: Partial<BenchResults> = {}): BenchResults {
       rawMBps: 12.5,
       rawProbeMBps: { '262144': 12.1 },
       putMBps: 10.1,
+      replicatedMBps: 4.2,
       getMBps: 11.2,
       ratio: 0.81,
       tabs: 5,
@@ -38,6 +39,7 @@ describe('results table', () => {
     expect(lines[0]).toMatch(/^\| figure +\| result +\| goal +\|$/);
     expect(new Set(lines.map((l) => l.length)).size).toBe(1);
     expect(rowOf(table, 'raw data channel')).toContain('12.5 MB/s (256 KiB messages)');
+    expect(rowOf(table, 'ring put until owner + 2 backups hold it, 64 MiB')).toContain('4.2 MB/s');
     expect(rowOf(table, 'min(put, get) / raw')).toContain('≥ 0.8: met');
     expect(rowOf(table, 'peak JS heap, putting tab, 1 GiB')).toContain('< 64 MiB: met');
     expect(rowOf(table, 'peak JS heap, getting tab, 1 GiB')).toContain('70.2 MiB');
@@ -51,7 +53,7 @@ describe('results table', () => {
   it('leaves out what did not run and names what failed, in one short line', () => {
     const table = formatTable(
       results({
-        transfer: { ...results().transfer!, putMBps: null, getMBps: null, ratio: null },
+        transfer: { ...results().transfer!, putMBps: null, replicatedMBps: null, getMBps: null, ratio: null },
         memory: null,
         lookup: null,
         errors: { transfer: `put failed | header of 73498 bytes is over 32768\n    at Xe.put (index.js:1:34289)${'x'.repeat(200)}` },

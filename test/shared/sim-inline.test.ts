@@ -24,11 +24,14 @@ describe('inline offers', () => {
     await sim.createRing(8);
     const counts = countRequests(sim);
     await sim.putFile('small', sim.rng.bytes(INLINE_FILE_BYTES));
+    // The put resolves once the owner holds the file; its backups follow.
+    expect(await sim.converge(10_000, { placement: true })).toBe(true);
     expect(counts.get('offer+data')).toBe(3);
     expect([counts.get('chunk'), counts.get('hashes'), counts.get('offer')]).toEqual([undefined, undefined, undefined]);
 
     counts.clear();
     await sim.putFile('large', sim.rng.bytes(INLINE_FILE_BYTES + 1));
+    expect(await sim.converge(10_000, { placement: true })).toBe(true);
     expect(counts.get('offer+data')).toBeUndefined();
     expect(counts.get('offer')).toBe(3);
     expect(counts.get('chunk')).toBeGreaterThanOrEqual(3);
