@@ -150,7 +150,9 @@ export class BrowserDht implements DhtApi {
     const [name, blob, options] =
       typeof first === 'string' ? [first, toBlob(second as Blob | ArrayBuffer | Uint8Array), third] : [first.name, first, second as TransferOptions | undefined];
     const size = blob.size;
-    const report = (done: number) => options?.onProgress?.({ done: Math.min(size, done), total: size });
+    let finished = false;
+    // The ring may read the file from us after the put resolved (until its backups are made): not progress.
+    const report = (done: number) => finished || options?.onProgress?.({ done: Math.min(size, done), total: size });
     // Progress: the first half is hashing the file, the second half is the owner reading it from us.
     const source = await sourceFromBlob(name, blob, this.config.chunkSize, webDigest, (done) => report(done / 2));
     let served = 0;
@@ -165,6 +167,7 @@ export class BrowserDht implements DhtApi {
     };
     await node.put(counted, { replicated: options?.replicated === true });
     report(size);
+    finished = true;
   }
 
   async get(name: string, options?: TransferOptions): Promise<Blob | null> {
