@@ -82,12 +82,12 @@ export function checkSame(name: string, made: string[], got: { size: number; dig
  * Tabs for a clean tab-to-tab measurement of `name`: one that is neither its owner nor a backup to put it,
  * and another such tab to get it, so neither transfer is served from the tab's own store.
  */
-export function transferRoles(peers: PeerState[], name: string): { putter: string; getter: string; holders: string[] } {
+export function transferRoles(peers: PeerState[], name: string, replicas = DEFAULT_REPLICAS): { putter: string; getter: string; holders: string[] } {
   const ring = expectedRing(peers);
   const key = hashKey(name, DEFAULT_M);
   let owner = ring.findIndex((p) => BigInt(p.key) >= key);
   if (owner < 0) owner = 0;
-  const holders = new Set(Array.from({ length: Math.min(DEFAULT_REPLICAS, ring.length) }, (_, i) => ring[(owner + i) % ring.length]!.host));
+  const holders = new Set(Array.from({ length: Math.min(replicas, ring.length) }, (_, i) => ring[(owner + i) % ring.length]!.host));
   const others = ring.filter((p) => !holders.has(p.host));
   if (others.length < 2) throw new Error(`a clean transfer needs two tabs besides the ${holders.size} holders; the ring has ${ring.length}`);
   return { putter: others[0]!.host, getter: others[1]!.host, holders: [...holders] };

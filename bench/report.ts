@@ -62,7 +62,8 @@ export function formatTable(r: BenchResults): string {
   if (m) {
     rows.push([`peak JS heap, putting tab, ${size(m.fileBytes)}`, `${m.senderPeakHeapMiB} MiB`, `< ${HEAP_GOAL_MIB} MiB: ${verdict(m.senderPeakHeapMiB < HEAP_GOAL_MIB)}`]);
     rows.push([`peak JS heap, getting tab, ${size(m.fileBytes)}`, `${m.receiverPeakHeapMiB} MiB`, `< ${HEAP_GOAL_MIB} MiB: ${verdict(m.receiverPeakHeapMiB < HEAP_GOAL_MIB)}`]);
-    rows.push([`peak JS heap, holding tabs, ${size(m.fileBytes)}`, `${m.holdersPeakHeapMiB} MiB`, '']);
+    const ring = `${m.tabs} tabs, ${m.replicas} ${m.replicas === 1 ? 'copy' : 'copies'}`;
+    rows.push([`peak JS heap, holding tabs, ${size(m.fileBytes)} (${ring})`, `${m.holdersPeakHeapMiB} MiB`, '']);
   }
   for (const p of r.lookup ?? []) {
     rows.push([`lookup hops, N = ${p.nodes}`, `mean ${p.meanHops}, p99 ${p.p99Hops}`, `mean ≤ ${p.bound}: ${verdict(p.meanHops <= p.bound)}`]);

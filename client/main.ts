@@ -9,6 +9,7 @@ import { SignalClient } from './net/signal-client';
 import { createIdbStore } from './storage/idb-store';
 import { mountUi } from './ui/app';
 import { loadIceServers } from './net/ice-config';
+import { MAX_REPLICAS } from '../shared/constants';
 
 declare global {
   interface Window {
@@ -21,6 +22,8 @@ const log = createConsoleLogger('ring');
 const params = new URLSearchParams(location.search);
 /** `?links=N` fixes the connection budget at N open links (a positive integer); else it follows the ring's size. */
 const maxLinks = Number(params.get('links') ?? NaN);
+/** `?replicas=N` keeps N copies of every file (1..16, default 3); every tab of a ring must use the same N. */
+const replicas = Number(params.get('replicas') ?? NaN);
 const iceServers = await loadIceServers(log);
 const signal = new SignalClient({ log: createConsoleLogger('signal') });
 const plumbing: { signal: SignalClient; transport: PeerTransport | null } = { signal, transport: null };
@@ -33,6 +36,7 @@ const dht = new BrowserDht({
   transport: () => (plumbing.transport = createPeerTransport({ signal, log: createConsoleLogger('transport'), iceServers })),
   store: (id) => createIdbStore(id),
   log,
+  ...(Number.isInteger(replicas) && replicas >= 1 && replicas <= MAX_REPLICAS ? { config: { r: replicas } } : {}),
   ...(Number.isInteger(maxLinks) && maxLinks > 0 ? { maxLinks } : {}),
 });
 window.dht = dht;

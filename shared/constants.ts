@@ -4,6 +4,8 @@
 export const DEFAULT_M = 64;
 /** Copies of every file: one owner plus R - 1 backups on the following peers. */
 export const DEFAULT_REPLICAS = 3;
+/** Most copies a ring may keep (successor lists are this long at most). */
+export const MAX_REPLICAS = 16;
 
 /** Bytes of file content per chunk; under every data channel's max message size (64 KiB on werift) with room for the frame header. */
 export const CHUNK_SIZE = 60 * 1024;

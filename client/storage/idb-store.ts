@@ -1,6 +1,8 @@
 /** The browser's BlobStore: one IndexedDB database per peer, chunks first, metadata last. */
-import { createStore, delMany, get, promisifyRequest, setMany, type UseStore } from 'idb-keyval';
+import { createStore, delMany, getMany, promisifyRequest, setMany, type UseStore } from 'idb-keyval';
 import type { BlobStore, FileMeta, Role, StoredFile } from '../../shared/ring/types';
+import { TRANSFER_WINDOW } from '../../shared/constants';
+import { readAhead } from './read-ahead';
 import { StorageFullError, isQuotaExceeded } from './storage-full';
 
 const metaKey = (name: string): IDBValidKey => ['meta', name];
@@ -13,6 +15,7 @@ export function createIdbStore(peerId: string): BlobStore {
   // Tabs of one browser share an origin, so each peer needs a database of its own.
   const db = createStore(`ringshare-${peerId}`, 'kv');
   const writeChunk = chunkWriter(db);
+  const readChunk = readAhead((root, indexes) => getMany<Uint8Array | ArrayBuffer>(indexes.map((i) => chunkKey(root, i)), db), READ_AHEAD_CHUNKS, READ_AHEAD_KEPT);
 
   const list = (): Promise<StoredFile[]> =>
     db('readonly', (store) => promisifyRequest(store.getAll(metaRange()) as IDBRequest<StoredFile[]>));
@@ -35,7 +38,7 @@ export function createIdbStore(peerId: string): BlobStore {
     },
 
     async getChunk(root, index) {
-      const value = await get<Uint8Array | ArrayBuffer>(chunkKey(root, index), db);
+      const value = await readChunk(root, index);
       return value instanceof ArrayBuffer ? new Uint8Array(value) : value;
     },
 
@@ -57,6 +60,11 @@ export function createIdbStore(peerId: string): BlobStore {
     discard: dropChunks,
   };
 }
+
+/** A chunk read fetches this many (it and the next ones), one transfer window. */
+const READ_AHEAD_CHUNKS = TRANSFER_WINDOW;
+/** Chunks read ahead and not yet asked for that are kept: a few windows of the transfers being served. */
+const READ_AHEAD_KEPT = 64;
 
 /** Bytes beyond a chunk's own that may be stored with it rather than copying the chunk out of its buffer. */
 const VIEW_SLACK_BYTES = 1024;

@@ -40,7 +40,7 @@ export const DEFAULT_CONFIG: RingConfig = {
 export function resolveConfig(partial: Partial<RingConfig> = {}): RingConfig {
   const config = { ...DEFAULT_CONFIG, ...partial };
   if (!Number.isInteger(config.m) || config.m < 1 || config.m > 256) throw new RangeError(`m must be an integer in 1..256, got ${config.m}`);
-  if (!Number.isInteger(config.r) || config.r < 1 || config.r > 16) throw new RangeError(`r must be an integer in 1..16, got ${config.r}`);
+  if (!Number.isInteger(config.r) || config.r < 1 || config.r > C.MAX_REPLICAS) throw new RangeError(`r must be an integer in 1..${C.MAX_REPLICAS}, got ${config.r}`);
   if (config.chunkSize < 1 || config.chunkSize > C.CHUNK_SIZE) throw new RangeError(`chunkSize must be in 1..${C.CHUNK_SIZE}`);
   return config;
 }

@@ -17,7 +17,7 @@ function results(over: Partial<BenchResults> = {}): BenchResults {
       tabs: 5,
       runs: 3,
     },
-    memory: { fileBytes: 1024 ** 3, senderPeakHeapMiB: 12.3, receiverPeakHeapMiB: 70.2, holdersPeakHeapMiB: 20, putSeconds: 100, getSeconds: 90 },
+    memory: { fileBytes: 1024 ** 3, senderPeakHeapMiB: 12.3, receiverPeakHeapMiB: 70.2, holdersPeakHeapMiB: 20, putSeconds: 100, getSeconds: 90, tabs: 3, replicas: 1 },
     lookup: [{ nodes: 64, meanHops: 2.65, p99Hops: 5, bound: 4, runs: 3, lookups: 2000, wrongLookups: 0 }],
     joinMs: 850,
     recoveryMs: 2310,
@@ -44,6 +44,7 @@ describe('results table', () => {
     expect(rowOf(table, 'peak JS heap, putting tab, 1 GiB')).toContain('< 64 MiB: met');
     expect(rowOf(table, 'peak JS heap, getting tab, 1 GiB')).toContain('70.2 MiB');
     expect(rowOf(table, 'peak JS heap, getting tab')).toContain('< 64 MiB: missed');
+    expect(rowOf(table, 'peak JS heap, holding tabs, 1 GiB (3 tabs, 1 copy)')).toContain('20 MiB');
     expect(rowOf(table, 'lookup hops, N = 64')).toContain('mean ≤ 4: met');
     expect(rowOf(table, 'join, new tab into 9 tabs')).toContain('850 ms');
     expect(rowOf(table, 'recovery from a crash, 10 tabs, 100 files')).toContain('2.31 s');

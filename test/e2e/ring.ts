@@ -41,18 +41,21 @@ export function states(pages: Page[]): Promise<PeerState[]> {
   return Promise.all(pages.map(state));
 }
 
-/** Opens a tab that waits to be told whom to join (`?join=manual`), and waits until it has its id. */
-export async function openPeer(context: BrowserContext, baseUrl: string, name: string, id?: string): Promise<Page> {
+/**
+ * Opens a tab that waits to be told whom to join (`?join=manual`), and waits until it has its id. `query`
+ * adds page options (`replicas=1`).
+ */
+export async function openPeer(context: BrowserContext, baseUrl: string, name: string, id?: string, query = ''): Promise<Page> {
   if (id) await context.addInitScript((peerId) => sessionStorage.setItem('ringshare.peerId', peerId), id);
-  const page = await openTab(context, `${baseUrl}/?join=manual`, name);
+  const page = await openTab(context, `${baseUrl}/?join=manual${query ? `&${query}` : ''}`, name);
   await waitFor(page, () => Boolean(window.dht?.host), { timeoutMs: 15_000, what: `${name} to get a peer id` });
   return page;
 }
 
 /** `count` manual-join tabs in one context, named tab0, tab1, ... */
-export async function openPeers(context: BrowserContext, baseUrl: string, count: number): Promise<Page[]> {
+export async function openPeers(context: BrowserContext, baseUrl: string, count: number, query = ''): Promise<Page[]> {
   const pages: Page[] = [];
-  for (let i = 0; i < count; i++) pages.push(await openPeer(context, baseUrl, `tab${i}`));
+  for (let i = 0; i < count; i++) pages.push(await openPeer(context, baseUrl, `tab${i}`, undefined, query));
   return pages;
 }
 
