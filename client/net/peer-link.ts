@@ -4,7 +4,7 @@
  */
 import { MAX_FRAME_BYTES } from '../../shared/constants';
 import type { Address, Envelope, Message, RequestOptions } from '../../shared/ring/types';
-import { decodeFrame, encodeFrame, FrameKind, type Frame } from '../../shared/wire/frame';
+import { decodeFrame, encodeFrame, FrameKind, isPart, PartJoiner, splitFrame, type Frame } from '../../shared/wire/frame';
 import type { SignalData } from '../../shared/wire/signal';
 import { isString } from '../../shared/wire/validate';
 import SimplePeer, { type PeerInstance, type PeerSignalData } from './simple-peer';
@@ -71,6 +71,8 @@ interface Outgoing {
   requestId?: number;
   /** Set for the answer to a peer's request: that request stops counting once its answer has left. */
   answer?: true;
+  /** One of a frame's parts: they all go in the bulk queue, so nothing of another frame's comes between them. */
+  part?: true;
 }
 
 /** The parts of simple-peer 9 it does not type: the RTCDataChannel and the RTCPeerConnection. */
@@ -105,6 +107,7 @@ export class PeerLink {
   private incoming = 0;
   private queuedBytes = 0;
   private frameLimit = MAX_FRAME_BYTES;
+  private readonly parts = new PartJoiner();
   private closing: { reason: TransportError; poll?: ReturnType<typeof setInterval>; grace: ReturnType<typeof setTimeout> } | undefined;
   private readonly drain = () => this.flush();
 
@@ -239,16 +242,21 @@ export class PeerLink {
     });
   }
 
-  /** Answers request `id`; a reply that cannot be framed becomes an error reply saying why. */
+  /**
+   * Answers request `id`; a reply that cannot be framed becomes an error reply saying why. A reply bigger than
+   * the link takes (a chunk to a Node peer) goes in parts.
+   */
   reply(id: number, reply: Envelope): void {
     let bytes: Uint8Array;
     try {
-      bytes = encodeFrame({ kind: FrameKind.reply, id, body: reply.body, data: reply.data }, this.frameLimit);
+      bytes = encodeFrame({ kind: FrameKind.reply, id, body: reply.body, data: reply.data });
     } catch (err) {
       this.replyError(id, { code: 'bad-message', message: `the reply could not be sent: ${(err as Error).message}` });
       return;
     }
-    this.enqueue({ bytes, answer: true });
+    const parts = splitFrame(bytes, this.frameLimit);
+    if (parts.length === 1) return this.enqueue({ bytes, answer: true });
+    parts.forEach((part, i) => this.enqueue(i === parts.length - 1 ? { bytes: part, part: true, answer: true } : { bytes: part, part: true }));
   }
 
   replyError(id: number, err: { code?: string; message: string }): void {
@@ -304,9 +312,16 @@ export class PeerLink {
       this.hooks.dropped('not-binary', { peer: this.peer });
       return;
     }
-    const decoded = decodeFrame(data);
+    let bytes: Uint8Array = data;
+    if (isPart(data)) {
+      const joined = this.parts.add(data);
+      if ('error' in joined) this.hooks.dropped(joined.error, { peer: this.peer, bytes: data.length });
+      if (!joined.done) return;
+      bytes = joined.frame;
+    }
+    const decoded = decodeFrame(bytes);
     if (!decoded.ok) {
-      this.hooks.dropped(decoded.reason, { peer: this.peer, bytes: data.length });
+      this.hooks.dropped(decoded.reason, { peer: this.peer, bytes: bytes.length });
       return;
     }
     this.hooks.frameIn();
@@ -356,7 +371,7 @@ export class PeerLink {
       this.destroy(new TransportError('unreachable', `${this.peer} is not reading: over ${MAX_QUEUED_BYTES} bytes waiting to be sent`));
       return;
     }
-    (item.bytes.length <= URGENT_FRAME_BYTES ? this.urgent : this.bulk).push(item);
+    (item.bytes.length <= URGENT_FRAME_BYTES && !item.part ? this.urgent : this.bulk).push(item);
     this.queuedBytes += item.bytes.length;
     this.flush();
   }

@@ -6,7 +6,7 @@ import { describe } from '../../shared/transfer/meta';
  * Chunks per Blob read. A Blob.slice costs milliseconds in Chromium whatever its size (it registers a new blob
  * with the browser process): slicing each chunk, once to hash and once to send, was a quarter of a put's time.
  */
-const CHUNKS_PER_BLOCK = 16;
+const CHUNKS_PER_BLOCK = 4;
 /** Blocks kept: hashing reads in order, and the owner's window of chunk requests spans at most two blocks. */
 const BLOCKS_KEPT = 3;
 

@@ -64,7 +64,7 @@ export function createIdbStore(peerId: string): BlobStore {
 /** A chunk read fetches this many (it and the next ones), one transfer window. */
 const READ_AHEAD_CHUNKS = TRANSFER_WINDOW;
 /** Chunks read ahead and not yet asked for that are kept: a few windows of the transfers being served. */
-const READ_AHEAD_KEPT = 64;
+const READ_AHEAD_KEPT = 4 * READ_AHEAD_CHUNKS;
 
 /** Bytes beyond a chunk's own that may be stored with it rather than copying the chunk out of its buffer. */
 const VIEW_SLACK_BYTES = 1024;

@@ -10,7 +10,9 @@ export type RingErrorCode =
   | 'all-replicas-failed'
   | 'corrupt'
   | 'quota-exceeded'
-  | 'too-large';
+  | 'too-large'
+  /** A newer version of the file replaced the one asked about. */
+  | 'superseded';
 
 export class RingError extends Error {
   constructor(

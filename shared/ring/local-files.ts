@@ -11,7 +11,7 @@ import { withTimeout } from './timers';
  * Chunks an arrival keeps in memory after storing them. The next copy in the chain asks for each chunk a window
  * or two after it arrived here; answering from memory spares a store read per chunk per copy.
  */
-const RECENT_CHUNKS = 48;
+const RECENT_CHUNKS = 12;
 
 class Arrival {
   readonly have = new Set<number>();

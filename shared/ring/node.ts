@@ -15,7 +15,7 @@ import { LocalFiles } from './local-files';
 import { Replication } from './replication';
 import { Routing } from './routing';
 import { every, sleep } from './timers';
-import type { Address, BlobStore, ChunkSource, Clock, Digest, Envelope, FileMeta, Logger, Random, Role, Transport } from './types';
+import type { Address, BlobStore, ChunkSource, Clock, Digest, Envelope, FileMeta, Logger, Random, Role, StoredFile, Transport } from './types';
 
 export type { RingConfig } from './config';
 
@@ -46,6 +46,8 @@ export interface LookupResult {
   /** The owner followed by its successors: where the file's replicas live. */
   replicas: Address[];
   hops: number;
+  /** The peer that answered: the key's predecessor, whose successor list `replicas` is (unknown from an older peer). */
+  predecessor?: Address;
 }
 
 export interface NodeStats {
@@ -192,6 +194,15 @@ export class ChordNode {
     if (this.keyOf(owner) === this.key) {
       throw new RingError('key-collision', `peer ${owner} already holds key ${this.key.toString(16)}; choose another address`);
     }
+    const answered = found.predecessor;
+    if (answered && answered !== this.address && between(this.key, this.keyOf(answered), this.keyOf(owner))) {
+      // The peer that answered the lookup precedes us and sent its successors, which are ours: we are in without
+      // opening a link to our successor first (that waits for the notify). Tentative until it notifies us.
+      this.routing.setSuccessors(owner, successors.slice(1));
+      this.routing.predecessor = answered;
+      this.routing.setPredecessors(answered, []);
+      return;
+    }
     // The owner may have just crashed: the next replica then is our successor.
     const alive = await this.firstAlive(successors);
     if (!alive) throw new RingError('lookup-failed', `none of the successors ${successors.join(', ')} answered`);
@@ -214,7 +225,9 @@ export class ChordNode {
   private async lookupThrough(bootstrap: Address, key: bigint): Promise<LookupResult> {
     try {
       const { reply } = await this.call(bootstrap, { type: 'lookup', key: key.toString(16) }, ['found'], { timeoutMs: this.config.rpcTimeoutMs * 3 });
-      if (reply.successors.length > 0) return { owner: reply.successors[0]!, replicas: reply.successors, hops: 1 };
+      if (reply.successors.length > 0) {
+        return { owner: reply.successors[0]!, replicas: reply.successors, hops: 1, ...(reply.predecessor ? { predecessor: reply.predecessor } : {}) };
+      }
     } catch (err) {
       if (errorCode(err) === 'aborted') throw err;
       this.opts.log.debug('remote-lookup-failed', { bootstrap, reason: errorMessage(err) });
@@ -342,8 +355,10 @@ export class ChordNode {
         return reply({ type: 'ok' });
       case 'find':
         return reply(this.onFind(BigInt('0x' + req.key)));
-      case 'lookup':
-        return reply({ type: 'found', successors: (await this.lookup(BigInt('0x' + req.key))).replicas });
+      case 'lookup': {
+        const found = await this.lookup(BigInt('0x' + req.key));
+        return reply({ type: 'found', successors: found.replicas, ...(found.predecessor ? { predecessor: found.predecessor } : {}) });
+      }
       case 'leaving':
         this.onLeaving(from, req.successors, req.predecessors);
         return reply({ type: 'ok' });
@@ -353,9 +368,10 @@ export class ChordNode {
       case 'offer':
         return reply({ type: 'stored', replicas: await this.onOffer(req.meta, req.role, req.sources, req.replicate, data) });
       case 'replicas': {
-        const meta = this.local.get(req.name)?.meta;
-        if (meta?.root !== req.root) throw new RingError('all-replicas-failed', `${this.address} holds no ${req.name} of that version`);
-        return reply({ type: 'stored', replicas: await this.backUp(meta, [from]) });
+        const file = this.local.get(req.name);
+        if (!file) throw new RingError('all-replicas-failed', `${this.address} holds no ${req.name}`);
+        if (file.meta.root !== req.root) throw new RingError('superseded', `${this.address} holds another version of ${req.name}`);
+        return reply({ type: 'stored', replicas: await this.copies(file) });
       }
       case 'chunk':
         return reply({ type: 'chunk' }, await this.local.chunk(req.root, req.index, this.config.chunkTimeoutMs));
@@ -553,7 +569,7 @@ export class ChordNode {
       if (current === undefined) break;
       if (current === this.address) {
         const local = this.onFind(key, avoid);
-        if (local.type === 'found') return { owner: local.successors[0]!, replicas: local.successors, hops };
+        if (local.type === 'found') return { owner: local.successors[0]!, replicas: local.successors, hops, predecessor: this.address };
         if (local.type !== 'next') break;
         candidates = [local.next, ...local.also];
         continue;
@@ -571,7 +587,7 @@ export class ChordNode {
         if (failures >= 2 || this.routing.isSuspected(current)) avoid.add(current);
         continue;
       }
-      if (reply.type === 'found') return { owner: reply.successors[0]!, replicas: reply.successors, hops };
+      if (reply.type === 'found') return { owner: reply.successors[0]!, replicas: reply.successors, hops, predecessor: current };
       if (reply.type !== 'next') break;
       // A next hop of ourselves is not an answer: the key need not be between us and our successor, so our own table goes on.
       candidates = [reply.next, ...reply.also, ...candidates.filter((c) => c !== current)];
@@ -681,6 +697,18 @@ export class ChordNode {
   }
 
   /**
+   * Copies of a file we own: once the backups being made of it are, or as our successors say they hold it
+   * (a digest; what one lacks is sent).
+   */
+  private async copies(file: StoredFile): Promise<number> {
+    const running = this.backups.get(file.meta.root);
+    if (running) return running;
+    const targets = this.routing.successors.filter((a) => a !== this.address).slice(0, this.config.r - 1);
+    const results = await Promise.all(targets.map((peer) => this.replication.ensureHeld(peer, [file], 'backup')));
+    return 1 + results.filter((r) => r.failure === undefined && r.held.length > 0).length;
+  }
+
+  /**
    * Has our successors hold backups of `meta`, as a chain: each pulls from the one before it, then from us and
    * `sources`. One run per version at a time; resolves to the copies there are, ours included.
    */
@@ -748,17 +776,19 @@ export class ChordNode {
 
   /**
    * Waits until the owner says the backups of a put are made. An owner that fails first may have crashed
-   * holding the only copy: the file is stored again at whoever owns it now. Never throws; after the last
-   * attempt the owner's periodic replication is left to finish the job.
+   * holding the only copy: the file is stored again at whoever owns it now, unless a later put replaced it.
+   * Never throws; after the last attempt the owner's periodic replication is left to finish the job.
    */
   private async awaitBackups(meta: FileMeta, owner: Address): Promise<void> {
     const request: PeerRequest = { type: 'replicas', name: meta.name, root: meta.root };
     for (let attempt = 0; attempt < OPERATION_ATTEMPTS && !this.session.signal.aborted; attempt++) {
       try {
-        if (owner === this.address) await this.backUp(meta, [this.address]);
-        else await this.call(owner, request, ['stored'], { timeoutMs: this.transferTimeout(meta), suspect: false });
+        if (owner !== this.address) await this.call(owner, request, ['stored'], { timeoutMs: this.transferTimeout(meta), suspect: false });
+        // Not held here any more: a later put replaced ours, and its own putter looks after it.
+        else if (this.local.holds(meta.name, meta.root)) await this.copies(this.local.get(meta.name)!);
         return;
       } catch (err) {
+        if (errorCode(err) === 'superseded') return;
         this.opts.log.debug('backups-unconfirmed', { name: meta.name, owner, reason: errorMessage(err) });
       }
       try {

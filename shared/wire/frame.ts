@@ -129,3 +129,66 @@ export function decodeFrame(bytes: Uint8Array, maxFrameBytes = MAX_FRAME_BYTES):
   if (headerEnd < bytes.length) frame.data = bytes.subarray(headerEnd);
   return { ok: true, frame };
 }
+
+/**
+ * A frame bigger than a link's message limit (a Node peer on werift takes 64 KiB, a tab 256 KiB) crosses it
+ * in parts, one message each: u8 PART_MARKER | u8 last (1 on the last part, else 0) | a piece of the frame.
+ * The marker is no frame version, so a part is never read as a frame.
+ */
+export const PART_MARKER = 0x80;
+export const PART_PREFIX_BYTES = 2;
+
+export function isPart(message: Uint8Array): boolean {
+  return message.length > 0 && message[0] === PART_MARKER;
+}
+
+/** The messages that carry `bytes` over a link taking at most `maxMessageBytes` each: the bytes themselves when they fit. */
+export function splitFrame(bytes: Uint8Array, maxMessageBytes: number): Uint8Array[] {
+  if (bytes.length <= maxMessageBytes) return [bytes];
+  const piece = maxMessageBytes - PART_PREFIX_BYTES;
+  const parts: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += piece) {
+    const end = Math.min(bytes.length, at + piece);
+    const part = new Uint8Array(PART_PREFIX_BYTES + end - at);
+    part[0] = PART_MARKER;
+    part[1] = end === bytes.length ? 1 : 0;
+    part.set(bytes.subarray(at, end), PART_PREFIX_BYTES);
+    parts.push(part);
+  }
+  return parts;
+}
+
+export type JoinedPart = { done: false } | { done: true; frame: Uint8Array } | { done: false; error: 'bad-part' | 'parts-too-large' };
+
+/**
+ * Puts a link's parts back together. Parts of one frame arrive in order (a link sends them back to back on an
+ * ordered channel), with whole frames possibly between them; at most MAX_FRAME_BYTES are held.
+ */
+export class PartJoiner {
+  private pieces: Uint8Array[] = [];
+  private bytes = 0;
+
+  add(message: Uint8Array, maxFrameBytes = MAX_FRAME_BYTES): JoinedPart {
+    const last = message[1];
+    if (message.length <= PART_PREFIX_BYTES || (last !== 0 && last !== 1)) return this.fail('bad-part');
+    this.bytes += message.length - PART_PREFIX_BYTES;
+    if (this.bytes > maxFrameBytes) return this.fail('parts-too-large');
+    this.pieces.push(message.subarray(PART_PREFIX_BYTES));
+    if (last === 0) return { done: false };
+    const frame = new Uint8Array(this.bytes);
+    let at = 0;
+    for (const piece of this.pieces) {
+      frame.set(piece, at);
+      at += piece.length;
+    }
+    this.pieces = [];
+    this.bytes = 0;
+    return { done: true, frame };
+  }
+
+  private fail(error: 'bad-part' | 'parts-too-large'): JoinedPart {
+    this.pieces = [];
+    this.bytes = 0;
+    return { done: false, error };
+  }
+}

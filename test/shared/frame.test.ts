@@ -7,7 +7,10 @@ import {
   FRAME_PREFIX_BYTES,
   FrameEncodeError,
   FrameKind,
+  isPart,
   MAX_TYPE_LENGTH,
+  PartJoiner,
+  splitFrame,
   type FrameError,
 } from '../../shared/wire/frame';
 
@@ -156,5 +159,33 @@ describe('decodeFrame never throws', () => {
         expect(() => decodeFrame(copy)).not.toThrow();
       }
     }
+  });
+});
+
+describe('frames in parts', () => {
+  const big = encodeFrame({ kind: FrameKind.reply, id: 9, body: { type: 'chunk' }, data: new Uint8Array(200_000).map((_, i) => i % 253) });
+
+  it('a frame that fits a message goes as it is; a bigger one in parts that join back to it', () => {
+    expect(splitFrame(big, MAX_FRAME_BYTES)).toEqual([big]);
+    const parts = splitFrame(big, 64 * 1024);
+    expect(parts).toHaveLength(4);
+    expect(parts.every((p) => p.length <= 64 * 1024 && isPart(p))).toBe(true);
+    expect(isPart(big)).toBe(false);
+    const joiner = new PartJoiner();
+    const results = parts.map((p) => joiner.add(p));
+    expect(results.slice(0, 3).every((r) => !r.done && !('error' in r))).toBe(true);
+    const last = results[3]!;
+    expect(last.done && decodeFrame(last.frame)).toEqual(decodeFrame(big));
+  });
+
+  it('refuses parts beyond MAX_FRAME_BYTES or malformed, and starts afresh after', () => {
+    const joiner = new PartJoiner();
+    const notLast = (n: number) => Uint8Array.of(0x80, 0, ...new Uint8Array(n));
+    for (let i = 0; i < 3; i++) expect(joiner.add(notLast(100_000))).toEqual(i < 2 ? { done: false } : { done: false, error: 'parts-too-large' });
+    expect(joiner.add(Uint8Array.of(0x80, 7, 1))).toEqual({ done: false, error: 'bad-part' });
+    expect(joiner.add(Uint8Array.of(0x80, 1))).toEqual({ done: false, error: 'bad-part' });
+    const [only] = splitFrame(big, MAX_FRAME_BYTES);
+    const again = splitFrame(only!, 100_000).map((p) => joiner.add(p));
+    expect(again.at(-1)!.done).toBe(true);
   });
 });

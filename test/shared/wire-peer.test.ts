@@ -17,6 +17,7 @@ describe('peer requests', () => {
     [{ type: 'hashes', root: H, start: 1024, count: 1024 }],
     [{ type: 'chunk', root: H, index: 0 }],
     [{ type: 'meta', name: 'a.txt' }],
+    [{ type: 'replicas', name: 'a.txt', root: H }],
   ])('accepts %j', (body) => {
     expect(parseRequest(body)).toEqual({ ok: true, value: body });
   });
@@ -39,6 +40,7 @@ describe('peer requests', () => {
     [{ type: 'offer', meta: { ...meta, size: -1 }, role: 'file', sources: [], replicate: true }, /size must be an integer/],
     [{ type: 'offer', meta, role: 'king', sources: [], replicate: true }, /role must be/],
     [{ type: 'meta', name: '' }, /name must be a name/],
+    [{ type: 'replicas', name: 'a.txt', root: 'abc' }, /root must be a hex SHA-256/],
     [{ type: 'meta', name: 'x'.repeat(256) }, /name must be a name/],
     [{ type: 'digest', entries: Array(65).fill({ name: 'x', root: H }) }, /at most 64/],
   ])('refuses %j', (body, reason) => {
@@ -55,6 +57,9 @@ describe('peer replies', () => {
     const wrong = parseReply({ type: 'ok' }, ['state']);
     expect(wrong.ok === false && wrong.reason).toMatch(/expected a state reply, got "ok"/);
     expect(parseReply({ type: 'found', successors: [] }, ['found']).ok).toBe(false);
+    expect(parseReply({ type: 'found', successors: ['a'], predecessor: 'p' }, ['found'])).toEqual({ ok: true, value: { type: 'found', successors: ['a'], predecessor: 'p' } });
+    expect(parseReply({ type: 'found', successors: ['a'], predecessor: 'no spaces' }, ['found']).ok).toBe(false);
+    expect(parseReply({ type: 'replicas' }, ['stored']).ok).toBe(false);
     expect(parseReply({ type: 'state', predecessor: 5, successors: [], predecessors: [] }, ['state']).ok).toBe(false);
   });
 
