@@ -24,8 +24,9 @@ const params = new URLSearchParams(location.search);
 const maxLinks = Number(params.get('links') ?? NaN);
 /** `?replicas=N` keeps N copies of every file (1..16, default 3); every tab of a ring must use the same N. */
 const replicas = Number(params.get('replicas') ?? NaN);
-const iceServers = await loadIceServers(log);
+// The socket connects while the ICE configuration loads: a new tab joins a round trip sooner.
 const signal = new SignalClient({ log: createConsoleLogger('signal') });
+const iceServers = await loadIceServers(log);
 const plumbing: { signal: SignalClient; transport: PeerTransport | null } = { signal, transport: null };
 window.ringshare = plumbing;
 

@@ -46,8 +46,6 @@ export interface LookupResult {
   /** The owner followed by its successors: where the file's replicas live. */
   replicas: Address[];
   hops: number;
-  /** The peer that answered: the key's predecessor, whose successor list `replicas` is (unknown from an older peer). */
-  predecessor?: Address;
 }
 
 export interface NodeStats {
@@ -194,15 +192,6 @@ export class ChordNode {
     if (this.keyOf(owner) === this.key) {
       throw new RingError('key-collision', `peer ${owner} already holds key ${this.key.toString(16)}; choose another address`);
     }
-    const answered = found.predecessor;
-    if (answered && answered !== this.address && between(this.key, this.keyOf(answered), this.keyOf(owner))) {
-      // The peer that answered the lookup precedes us and sent its successors, which are ours: we are in without
-      // opening a link to our successor first (that waits for the notify). Tentative until it notifies us.
-      this.routing.setSuccessors(owner, successors.slice(1));
-      this.routing.predecessor = answered;
-      this.routing.setPredecessors(answered, []);
-      return;
-    }
     // The owner may have just crashed: the next replica then is our successor.
     const alive = await this.firstAlive(successors);
     if (!alive) throw new RingError('lookup-failed', `none of the successors ${successors.join(', ')} answered`);
@@ -225,9 +214,7 @@ export class ChordNode {
   private async lookupThrough(bootstrap: Address, key: bigint): Promise<LookupResult> {
     try {
       const { reply } = await this.call(bootstrap, { type: 'lookup', key: key.toString(16) }, ['found'], { timeoutMs: this.config.rpcTimeoutMs * 3 });
-      if (reply.successors.length > 0) {
-        return { owner: reply.successors[0]!, replicas: reply.successors, hops: 1, ...(reply.predecessor ? { predecessor: reply.predecessor } : {}) };
-      }
+      if (reply.successors.length > 0) return { owner: reply.successors[0]!, replicas: reply.successors, hops: 1 };
     } catch (err) {
       if (errorCode(err) === 'aborted') throw err;
       this.opts.log.debug('remote-lookup-failed', { bootstrap, reason: errorMessage(err) });
@@ -355,10 +342,8 @@ export class ChordNode {
         return reply({ type: 'ok' });
       case 'find':
         return reply(this.onFind(BigInt('0x' + req.key)));
-      case 'lookup': {
-        const found = await this.lookup(BigInt('0x' + req.key));
-        return reply({ type: 'found', successors: found.replicas, ...(found.predecessor ? { predecessor: found.predecessor } : {}) });
-      }
+      case 'lookup':
+        return reply({ type: 'found', successors: (await this.lookup(BigInt('0x' + req.key))).replicas });
       case 'leaving':
         this.onLeaving(from, req.successors, req.predecessors);
         return reply({ type: 'ok' });
@@ -569,7 +554,7 @@ export class ChordNode {
       if (current === undefined) break;
       if (current === this.address) {
         const local = this.onFind(key, avoid);
-        if (local.type === 'found') return { owner: local.successors[0]!, replicas: local.successors, hops, predecessor: this.address };
+        if (local.type === 'found') return { owner: local.successors[0]!, replicas: local.successors, hops };
         if (local.type !== 'next') break;
         candidates = [local.next, ...local.also];
         continue;
@@ -587,7 +572,7 @@ export class ChordNode {
         if (failures >= 2 || this.routing.isSuspected(current)) avoid.add(current);
         continue;
       }
-      if (reply.type === 'found') return { owner: reply.successors[0]!, replicas: reply.successors, hops, predecessor: current };
+      if (reply.type === 'found') return { owner: reply.successors[0]!, replicas: reply.successors, hops };
       if (reply.type !== 'next') break;
       // A next hop of ourselves is not an answer: the key need not be between us and our successor, so our own table goes on.
       candidates = [reply.next, ...reply.also, ...candidates.filter((c) => c !== current)];

@@ -31,8 +31,7 @@ export interface DigestEntry {
 export type PeerReply =
   | { type: 'ok' }
   | { type: 'state'; predecessor: Address | null; successors: Address[]; predecessors: Address[] }
-  /** `predecessor`: in a 'lookup' reply, the peer that answered (the key's predecessor, whose successors these are). */
-  | { type: 'found'; successors: Address[]; predecessor?: Address }
+  | { type: 'found'; successors: Address[] }
   | { type: 'next'; next: Address; also: Address[] }
   | { type: 'missing'; names: string[] }
   | { type: 'stored'; replicas: number }
@@ -183,11 +182,7 @@ export function parseReply<K extends PeerReply['type']>(body: unknown, expected:
           predecessors: addressList(b.predecessors, 'predecessors'),
         } as Extract<PeerReply, { type: K }>;
       case 'found':
-        return {
-          type: 'found',
-          successors: nonEmpty(addressList(b.successors, 'successors')),
-          ...(b.predecessor === undefined ? {} : { predecessor: address(b.predecessor, 'predecessor') }),
-        } as Extract<PeerReply, { type: K }>;
+        return { type: 'found', successors: nonEmpty(addressList(b.successors, 'successors')) } as Extract<PeerReply, { type: K }>;
       case 'next':
         return { type: 'next', next: address(b.next, 'next'), also: addressList(b.also ?? [], 'also') } as Extract<PeerReply, { type: K }>;
       case 'missing':

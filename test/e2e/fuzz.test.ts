@@ -6,10 +6,10 @@
  */
 import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
-import { decodeFrame, FrameKind } from '../../shared/wire/frame';
+import { FrameKind } from '../../shared/wire/frame';
 import { Rng } from '../../shared/sim/rng';
 import { TestClient } from '../signaling-server/harness';
-import { expectedSignalOutcome, hostileFrame, hostileSignal, refusedAtBoundary } from '../shared/fuzz-inputs';
+import { expectedSignalOutcome, hostileFrame, hostileSignal, linkDecode, refusedAtBoundary } from '../shared/fuzz-inputs';
 import { nodeStats, sendRaw, transportStats } from './faults';
 import { logEvent, waitFor, withSession } from './harness';
 import { SETTLE_MS, formRing, getHash, join, openPeer, openPeers, putRandom, state, waitForPlacement } from './ring';
@@ -39,7 +39,7 @@ async function healthErrors(url: string): Promise<Record<string, number>> {
 function rounds(frames: Uint8Array[]): Array<{ frames: Uint8Array[]; requests: number }> {
   const out: Array<{ frames: Uint8Array[]; requests: number }> = [{ frames: [], requests: 0 }];
   for (const frame of frames) {
-    const decoded = decodeFrame(frame);
+    const decoded = linkDecode(frame);
     const isRequest = decoded.ok && decoded.frame.kind === FrameKind.request;
     if (isRequest && out.at(-1)!.requests === ROUND_REQUESTS) out.push({ frames: [], requests: 0 });
     out.at(-1)!.frames.push(frame);
@@ -85,7 +85,7 @@ test('a tab and the signaling server refuse and count 10,000 hostile messages ea
     let strayReplies = 0;
     let badBodies = 0;
     for (const frame of frames) {
-      const decoded = decodeFrame(frame);
+      const decoded = linkDecode(frame);
       if (!decoded.ok) tally(expectedDrops, decoded.reason);
       else if (decoded.frame.kind !== FrameKind.request) strayReplies++;
       else if (refusedAtBoundary(decoded.frame.body)) badBodies++;

@@ -7,7 +7,7 @@
 import { CHUNK_SIZE, DIGEST_BATCH, MAX_FILE_BYTES, MAX_FRAME_BYTES, MAX_HEADER_BYTES, MAX_NAME_LENGTH } from '../../shared/constants';
 import type { FileMeta } from '../../shared/ring/types';
 import type { Rng } from '../../shared/sim/rng';
-import { FRAME_PREFIX_BYTES, FrameKind } from '../../shared/wire/frame';
+import { decodeFrame, FRAME_PREFIX_BYTES, FrameKind, isPart, PART_MARKER, PartJoiner, type DecodedFrame } from '../../shared/wire/frame';
 import { parseRequest } from '../../shared/wire/peer';
 import { parseClientMessage, type ErrorCode } from '../../shared/wire/signal';
 
@@ -208,15 +208,19 @@ export function rawFrame(parts: RawFrameParts): Uint8Array {
 
 /**
  * One hostile data-channel message: a request frame around a hostile body, or bytes that are not a frame
- * (random, truncated, lying about their header length, bad UTF-8, oversized), or a reply nobody asked for.
- * Never over 256 KiB, the most a Chromium data channel carries.
+ * (random, truncated, lying about their header length, bad UTF-8, at the size limit), a reply nobody asked
+ * for, or a frame in one part or a malformed part. Never over MAX_FRAME_BYTES (256 KiB), the most a Chromium
+ * data channel carries, and never a part that leaves a frame unfinished, so each message stands alone.
  */
 export function hostileFrame(rng: Rng, ctx: FuzzContext): Uint8Array {
   const id = rng.uint32();
   const header = () => utf8.encode(JSON.stringify(hostileRequest(rng, ctx)) ?? 'null');
-  switch (rng.below(10)) {
-    case 0:
-      return rng.bytes(rng.int(0, 200));
+  switch (rng.below(11)) {
+    case 0: {
+      const bytes = rng.bytes(rng.int(0, 200));
+      if (isPart(bytes)) bytes[0] = PART_MARKER + 1;
+      return bytes;
+    }
     case 1: {
       const frame = rawFrame({ id, header: header() });
       return frame.subarray(0, rng.int(0, frame.length - 1));
@@ -233,9 +237,19 @@ export function hostileFrame(rng: Rng, ctx: FuzzContext): Uint8Array {
       return rawFrame({ id, header: Uint8Array.of(0x7b, 0xff, 0xfe, 0x7d) });
     case 6:
       return rawFrame({ id, header: utf8.encode(rng.pick(['{"type":', '{}', '[]', '{"type":1}', `{"type":"${'t'.repeat(65)}"}`])) });
-    case 7:
-      // Mostly a frame at the limit; sometimes one past it (they are big, and one kind of wrong is enough).
-      return rawFrame({ id, header: utf8.encode('{"type":"ping"}'), data: new Uint8Array(rng.chance(0.1) ? rng.int(MAX_FRAME_BYTES, MAX_FRAME_BYTES + 40_000) : rng.int(0, 4096)) });
+    case 7: {
+      // Mostly small; sometimes exactly at the limit (they are big, and a few are enough).
+      const ping = utf8.encode('{"type":"ping"}');
+      return rawFrame({ id, header: ping, data: new Uint8Array(rng.chance(0.1) ? MAX_FRAME_BYTES - FRAME_PREFIX_BYTES - ping.length : rng.int(0, 4096)) });
+    }
+    case 9: {
+      if (rng.chance(0.5)) return rng.pick([Uint8Array.of(PART_MARKER), Uint8Array.of(PART_MARKER, 1), Uint8Array.of(PART_MARKER, rng.int(2, 255), 7)]);
+      const frame = rawFrame({ id, header: header() });
+      const part = new Uint8Array(2 + frame.length);
+      part.set([PART_MARKER, 1]);
+      part.set(frame, 2);
+      return part;
+    }
     case 8:
       return rawFrame({ id, header: header(), kind: rng.pick([FrameKind.reply, FrameKind.error]) });
     default:
@@ -312,4 +326,13 @@ export function refusedAtBoundary(body: unknown): boolean {
     // A parser that throws has refused too; fuzz-wire.test.ts is where that counts as a bug.
     return true;
   }
+}
+
+/** What a link makes of one hostileFrame message: the frame it carries (whole or as its only part), or why it is dropped. */
+export function linkDecode(message: Uint8Array): DecodedFrame | { ok: false; reason: 'bad-part' | 'parts-too-large' } {
+  if (!isPart(message)) return decodeFrame(message);
+  const joined = new PartJoiner().add(message);
+  if ('error' in joined) return { ok: false, reason: joined.error };
+  if (!joined.done) throw new Error('hostileFrame never leaves a frame unfinished');
+  return decodeFrame(joined.frame);
 }
