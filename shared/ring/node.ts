@@ -688,7 +688,7 @@ export class ChordNode {
   private async copies(file: StoredFile): Promise<number> {
     const running = this.backups.get(file.meta.root);
     if (running) return running;
-    const targets = this.routing.successors.filter((a) => a !== this.address).slice(0, this.config.r - 1);
+    const targets = this.routing.backupHolders();
     const results = await Promise.all(targets.map((peer) => this.replication.ensureHeld(peer, [file], 'backup')));
     return 1 + results.filter((r) => r.failure === undefined && r.held.length > 0).length;
   }
@@ -700,7 +700,7 @@ export class ChordNode {
   private backUp(meta: FileMeta, sources: Address[], inline?: Uint8Array): Promise<number> {
     const running = this.backups.get(meta.root);
     if (running) return running;
-    const targets = this.routing.successors.filter((a) => a !== this.address).slice(0, this.config.r - 1);
+    const targets = this.routing.backupHolders();
     const offers = targets.map((peer, i) => this.offer(peer, meta, 'backup', [...targets.slice(0, i).reverse(), this.address, ...sources], false, inline));
     const run = Promise.allSettled(offers).then((results) => 1 + results.filter((r) => r.status === 'fulfilled').length);
     this.backups.set(meta.root, run);

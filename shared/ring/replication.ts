@@ -93,7 +93,7 @@ export class Replication {
     }
     const version = this.local.version;
     // The owner's part: its r - 1 successors must hold everything it owns.
-    for (const peer of this.routing.successors.filter((a) => a !== this.node.address).slice(0, this.node.config.r - 1)) {
+    for (const peer of this.routing.backupHolders()) {
       this.sync(peer, owned, 'backup', version);
     }
     // The backup's part: after joins that raced, a new owner can lack a file only its backups hold.

@@ -98,6 +98,11 @@ export class Routing {
     return false;
   }
 
+  /** The r - 1 successors that hold backups of what we own. */
+  backupHolders(): Address[] {
+    return this.successors.filter((a) => a !== this.self).slice(0, this.r - 1);
+  }
+
   /** Successor list from a successor and that successor's own list: distinct, without us, at most r long. */
   setSuccessors(first: Address, rest: Address[]): void {
     this.successors = this.chain(first, rest).list;
