@@ -1,6 +1,6 @@
 /**
- * Builds a downloaded file as a Blob of Blobs, one per group of chunks: a Blob per (then 60 KiB) chunk cost more than
- * the rest of a get, and a single buffer would hold the whole file. Chunks come in any order; a full group
+ * Builds a downloaded file as a Blob of Blobs, one per group of chunks: a Blob per chunk cost more than the rest
+ * of a get (with 60 KiB chunks), and a single buffer would hold the whole file. Chunks come in any order; a full group
  * becomes a Blob at once, so at most the transfer window's spread is held as loose chunks.
  */
 export const CHUNKS_PER_BLOB = 4;

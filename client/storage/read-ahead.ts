@@ -22,7 +22,7 @@ export function readAhead<T>(fetchMany: FetchMany<T>, ahead: number, keep: numbe
     const all = fetchMany(root, [index, ...next]);
     next.forEach((i, n) => {
       const value = all.then((values) => values[n + 1]);
-      value.catch(() => undefined); // the read that takes it sees the failure, an evicted one nobody does
+      value.catch(() => undefined); // a failed read ahead is no unhandled rejection: the read that takes it reads again
       cache.set(key(root, i), value);
     });
     while (cache.size > keep) cache.delete(cache.keys().next().value!);
