@@ -61,8 +61,12 @@ export class FrameEncodeError extends Error {
   }
 }
 
-/** Throws FrameEncodeError when the frame could not be decoded by a peer with the same limits. */
-export function encodeFrame(frame: Frame, maxFrameBytes = MAX_FRAME_BYTES): Uint8Array {
+/**
+ * The frame's prefix and header, to be followed by its data: a sender that copies both into a buffer of its
+ * own need not allocate the whole frame. Throws FrameEncodeError when the frame could not be decoded by a
+ * peer with the same limits.
+ */
+export function encodeFrameHead(frame: Frame, maxFrameBytes = MAX_FRAME_BYTES): Uint8Array {
   if (!isFrameKind(frame.kind)) throw new FrameEncodeError('bad-frame', `bad frame kind ${frame.kind}`);
   if (!Number.isInteger(frame.id) || frame.id < 0 || frame.id > 0xffff_ffff) {
     throw new FrameEncodeError('bad-frame', `request id ${frame.id} is not a u32`);
@@ -82,18 +86,26 @@ export function encodeFrame(frame: Frame, maxFrameBytes = MAX_FRAME_BYTES): Uint
   if (header.length > MAX_HEADER_BYTES) {
     throw new FrameEncodeError('too-large', `header of ${header.length} bytes is over ${MAX_HEADER_BYTES}`);
   }
-  const dataLength = frame.data?.length ?? 0;
-  const total = FRAME_PREFIX_BYTES + header.length + dataLength;
+  const total = FRAME_PREFIX_BYTES + header.length + (frame.data?.length ?? 0);
   if (total > maxFrameBytes) throw new FrameEncodeError('too-large', `frame of ${total} bytes is over ${maxFrameBytes}`);
 
-  const bytes = new Uint8Array(total);
-  const view = new DataView(bytes.buffer);
+  const head = new Uint8Array(FRAME_PREFIX_BYTES + header.length);
+  const view = new DataView(head.buffer);
   view.setUint8(0, FRAME_VERSION);
   view.setUint8(1, frame.kind);
   view.setUint32(2, frame.id);
   view.setUint32(6, header.length);
-  bytes.set(header, FRAME_PREFIX_BYTES);
-  if (frame.data) bytes.set(frame.data, FRAME_PREFIX_BYTES + header.length);
+  head.set(header, FRAME_PREFIX_BYTES);
+  return head;
+}
+
+/** The whole frame as one message. Throws FrameEncodeError as encodeFrameHead does. */
+export function encodeFrame(frame: Frame, maxFrameBytes = MAX_FRAME_BYTES): Uint8Array {
+  const head = encodeFrameHead(frame, maxFrameBytes);
+  if (!frame.data?.length) return head;
+  const bytes = new Uint8Array(head.length + frame.data.length);
+  bytes.set(head);
+  bytes.set(frame.data, head.length);
   return bytes;
 }
 

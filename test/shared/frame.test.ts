@@ -4,6 +4,7 @@ import { MAX_FRAME_BYTES, MAX_HEADER_BYTES } from '../../shared/constants';
 import {
   decodeFrame,
   encodeFrame,
+  encodeFrameHead,
   FRAME_PREFIX_BYTES,
   FrameEncodeError,
   FrameKind,
@@ -65,6 +66,14 @@ describe('encodeFrame / decodeFrame round trip', () => {
     const decoded = decodeFrame(encodeFrame({ kind: 0, id: 0, body: { type: 'chunk' }, data: fits }));
     expect(decoded.ok && decoded.frame.data?.length).toBe(fits.length);
     expect(() => encodeFrame({ kind: 0, id: 0, body: { type: 'chunk' }, data: new Uint8Array(fits.length + 1) })).toThrow(FrameEncodeError);
+  });
+
+  it('a head followed by the data is the whole frame, and the head alone counts the data against the limit', () => {
+    const data = pseudoRandomBytes(3, 1000);
+    const frame = { kind: FrameKind.reply, id: 5, body: { type: 'chunk', index: 2 }, data };
+    const head = encodeFrameHead(frame);
+    expect([...head, ...data]).toEqual([...encodeFrame(frame)]);
+    expect(() => encodeFrameHead(frame, head.length + data.length - 1)).toThrow(/over/);
   });
 
   it('honours a smaller per-connection limit on both sides', () => {
