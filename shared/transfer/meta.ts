@@ -45,7 +45,7 @@ export async function chunkMatches(meta: FileMeta, index: number, data: Uint8Arr
  * Chunks hashed at once while describing a file. WebCrypto hashes off the main thread, so one chunk at a time
  * left the put waiting on a round trip per chunk; a few in flight keep it busy, and memory stays a few chunks.
  */
-const HASHES_IN_FLIGHT = 8;
+export const HASHES_IN_FLIGHT = 8;
 
 /** Builds the metadata of a file from a chunk reader, hashing each chunk once; the bytes are not kept. */
 export async function describe(
@@ -68,6 +68,10 @@ export async function describe(
     }
   };
   await Promise.all(Array.from({ length: Math.min(HASHES_IN_FLIGHT, chunks) }, worker));
-  const meta: FileMeta = { name, size, chunkSize, chunks, chunkHashes, root: await rootOf(name, chunkHashes, digest) };
-  return { meta, read };
+  return { meta: await fileMeta(name, size, chunkSize, chunkHashes, digest), read };
+}
+
+/** The metadata of a file whose chunks are hashed. */
+export async function fileMeta(name: string, size: number, chunkSize: number, chunkHashes: string[], digest: Digest): Promise<FileMeta> {
+  return { name, size, chunkSize, chunks: chunkHashes.length, chunkHashes, root: await rootOf(name, chunkHashes, digest) };
 }

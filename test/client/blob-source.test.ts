@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { chunkReader, type BlobLike } from '../../client/node/blob-source';
+import { chunkReader, sourceFromBlob, type BlobLike } from '../../client/node/blob-source';
+import { syncDigest } from '../../shared/sim/digest';
+import { sourceFromBytes } from '../../shared/transfer/source';
 
 const CHUNK = 1000;
 
@@ -74,5 +76,19 @@ describe('chunkReader', () => {
     const read = chunkReader(countingBlob(2 * CHUNK).like, CHUNK);
     await expect(read(2)).rejects.toThrow(RangeError);
     await expect(read(-1)).rejects.toThrow(RangeError);
+  });
+});
+
+describe('sourceFromBlob', () => {
+  it('describes a file exactly as from its bytes (every chunk hash, the root), and serves its chunks', async () => {
+    for (const size of [0, 1, CHUNK, 37 * CHUNK + 5]) {
+      const bytes = Uint8Array.from({ length: size }, (_, i) => (i * 13 + size) % 256);
+      const progress: number[] = [];
+      const fromBlob = await sourceFromBlob('f.bin', new Blob([bytes]), CHUNK, syncDigest, (done) => progress.push(done));
+      const fromBytes = await sourceFromBytes('f.bin', bytes, CHUNK, syncDigest);
+      expect(fromBlob.meta).toEqual(fromBytes.meta);
+      expect(progress.at(-1) ?? 0).toBe(size);
+      if (size > 0) expect(await fromBlob.read(fromBlob.meta.chunks - 1)).toEqual(await fromBytes.read(fromBytes.meta.chunks - 1));
+    }
   });
 });
