@@ -1,6 +1,6 @@
 /**
- * Memory of a large transfer: a file made in the putting tab a slice at a time (a Blob of Blobs, never whole
- * in the JS heap), put into a ring and got by another tab, while the JS heap of every tab is sampled.
+ * Memory of a large transfer: a file from disk put into a ring and got by another tab (which keeps it in the
+ * origin private file system, as every large download), while the JS heap of every tab is sampled.
  *
  * The ring keeps one copy (`?replicas=1`): the heap of the sending and receiving tabs does not depend on the
  * backups, which take the same windowed path on other tabs, and on two cores making them would more than
@@ -11,7 +11,7 @@ import { formRing, openPeers, states } from '../test/e2e/ring';
 import { newContext } from './browser';
 import { watchHeap } from './heap';
 import type { BenchPlan } from './options';
-import { checkSame, makeFile, timedGet, timedPut, transferRoles } from './page-files';
+import { checkSame, fileDir, makeFile, timedGet, timedPut, transferRoles } from './page-files';
 import type { Progress } from './progress';
 import { round } from './stats';
 
@@ -50,7 +50,9 @@ export async function benchMemory(plan: BenchPlan, progress: Progress): Promise<
     defer(() => Promise.all([...watches.values()].map((w) => w.stop())));
     const peak = (host: string) => watches.get(host)!.peakMiB();
 
-    const made = await makeFile(page(putter), NAME, plan.memoryBytes);
+    const dir = fileDir();
+    defer(() => dir.remove());
+    const made = await makeFile(page(putter), dir.path, NAME, plan.memoryBytes);
     progress('memory-file-made', { bytes: plan.memoryBytes, putterHeapMiB: round(peak(putter), 1) });
     const putMs = await timedPut(page(putter), NAME);
     progress('memory-put', { seconds: round(putMs / 1000, 1), putterHeapMiB: round(peak(putter), 1) });

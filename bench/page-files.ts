@@ -1,8 +1,16 @@
 /**
- * Large files in a tab without holding them whole: random bytes made a slice at a time into a Blob of
- * Blobs, timed put and get through `window.dht`, and a SHA-256 per slice so the copy that comes back can be
- * checked against the original without either being read into memory at once.
+ * Large files for a tab without holding them whole: random bytes written to a file on disk a slice at a time
+ * and given to the tab through a file input (as a person picks a file), timed put and get through
+ * `window.dht`, and a SHA-256 per slice so the copy that comes back can be checked against the original
+ * without either being read into memory at once.
+ *
+ * A file made inside the tab (a Blob of Blobs) would be held by the browser in memory, and Chromium fails
+ * every Blob past about 500 MiB of them: a file from disk is what a large put really reads.
  */
+import { createHash, randomFillSync } from 'node:crypto';
+import { mkdtempSync, openSync, closeSync, writeSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { DEFAULT_M, DEFAULT_REPLICAS } from '../shared/constants';
 import { hashKey } from '../shared/ring/id';
@@ -10,6 +18,7 @@ import { expectedRing, type PeerState } from '../test/e2e/ring';
 
 /** Slice of a generated file, and of the digests that check it. */
 export const SLICE_BYTES = 1024 * 1024;
+const INPUT_ID = 'bench-file-input';
 
 declare global {
   interface Window {
@@ -18,25 +27,39 @@ declare global {
   }
 }
 
-/** Makes `bytes` of random data in the tab under `name`; returns the SHA-256 of each slice, in order. */
-export function makeFile(page: Page, name: string, bytes: number): Promise<string[]> {
-  return page.evaluate(
-    async ({ name, bytes, sliceBytes }) => {
-      const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
-      const parts: Blob[] = [];
-      const digests: string[] = [];
-      for (let at = 0; at < bytes; at += sliceBytes) {
-        const slice = new Uint8Array(Math.min(sliceBytes, bytes - at));
-        // getRandomValues fills at most 64 KiB per call.
-        for (let i = 0; i < slice.length; i += 65536) crypto.getRandomValues(slice.subarray(i, Math.min(slice.length, i + 65536)));
-        digests.push(hex(await crypto.subtle.digest('SHA-256', slice)));
-        parts.push(new Blob([slice]));
-      }
-      (window.benchFiles ??= new Map()).set(name, new Blob(parts));
-      return digests;
-    },
-    { name, bytes, sliceBytes: SLICE_BYTES },
+/** A directory for the files a bench section makes; `remove` deletes it and them. */
+export function fileDir(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'ringshare-bench-'));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Writes `bytes` of random data to `dir`/`name` and gives the file to the tab under `name`; returns the SHA-256 of each slice, in order. */
+export async function makeFile(page: Page, dir: string, name: string, bytes: number): Promise<string[]> {
+  const path = join(dir, name);
+  const digests: string[] = [];
+  const slice = Buffer.alloc(SLICE_BYTES);
+  const fd = openSync(path, 'w');
+  try {
+    for (let at = 0; at < bytes; at += SLICE_BYTES) {
+      const part = slice.subarray(0, Math.min(SLICE_BYTES, bytes - at));
+      randomFillSync(part);
+      digests.push(createHash('sha256').update(part).digest('hex'));
+      writeSync(fd, part);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  await page.evaluate((id) => {
+    if (document.getElementById(id)) return;
+    const input = Object.assign(document.createElement('input'), { type: 'file', id, hidden: true });
+    document.body.append(input);
+  }, INPUT_ID);
+  await page.setInputFiles(`#${INPUT_ID}`, path);
+  await page.evaluate(
+    ({ id, name }) => (window.benchFiles ??= new Map()).set(name, (document.getElementById(id) as HTMLInputElement).files![0]!),
+    { id: INPUT_ID, name },
   );
+  return digests;
 }
 
 /** Puts a file made by makeFile; returns how long the put took in ms. */
@@ -52,7 +75,10 @@ export function timedPut(page: Page, name: string): Promise<number> {
   }, name);
 }
 
-/** Gets a file; how long the get took in ms, and the SHA-256 of each slice of what came back (computed after the clock stopped). */
+/**
+ * Gets a file; how long the get took in ms, and the SHA-256 of each slice of what came back (computed after
+ * the clock stopped, read through the file's stream into one buffer).
+ */
 export function timedGet(page: Page, name: string): Promise<{ ms: number; size: number; digests: string[] }> {
   return page.evaluate(
     async ({ name, sliceBytes }) => {
@@ -62,8 +88,17 @@ export function timedGet(page: Page, name: string): Promise<{ ms: number; size: 
       if (!blob) throw new Error(`get of ${name} found no such file`);
       const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
       const digests: string[] = [];
+      const reader = blob.stream().getReader({ mode: 'byob' });
+      let buffer = new ArrayBuffer(sliceBytes);
       for (let at = 0; at < blob.size; at += sliceBytes) {
-        digests.push(hex(await crypto.subtle.digest('SHA-256', await blob.slice(at, at + sliceBytes).arrayBuffer())));
+        const length = Math.min(sliceBytes, blob.size - at);
+        for (let filled = 0; filled < length; ) {
+          const { done, value } = await reader.read(new Uint8Array(buffer, filled, length - filled));
+          if (done || !value) throw new Error(`the file ended early at ${at + filled} of ${blob.size} bytes`);
+          buffer = value.buffer as ArrayBuffer;
+          filled += value.byteLength;
+        }
+        digests.push(hex(await crypto.subtle.digest('SHA-256', new Uint8Array(buffer, 0, length))));
       }
       return { ms, size: blob.size, digests };
     },

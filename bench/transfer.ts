@@ -7,7 +7,7 @@ import { launchBrowser, openTab, startServer, withCleanup } from '../test/e2e/ha
 import { formRing, openPeers, states, waitForPlacement } from '../test/e2e/ring';
 import { newContext } from './browser';
 import type { BenchPlan } from './options';
-import { checkSame, makeFile, timedGet, timedPut, transferRoles } from './page-files';
+import { checkSame, fileDir, makeFile, timedGet, timedPut, transferRoles } from './page-files';
 import type { Progress } from './progress';
 import { connectRaw, rawTransfer } from './raw-channel';
 import { median, megabytesPerSecond, round } from './stats';
@@ -73,11 +73,11 @@ async function rawThroughput(browser: Browser, baseUrl: string, plan: BenchPlan,
  * a get measured while the ring still copies the file would share the cores with it. Returns ms of each,
  * after checking the bytes.
  */
-async function putAndGet(pages: Page[], name: string, bytes: number): Promise<{ putMs: number; replicatedMs: number; getMs: number }> {
+async function putAndGet(pages: Page[], dir: string, name: string, bytes: number): Promise<{ putMs: number; replicatedMs: number; getMs: number }> {
   const peers = await states(pages);
   const { putter, getter } = transferRoles(peers, name);
   const page = (host: string) => pages[peers.findIndex((p) => p.host === host)]!;
-  const made = await makeFile(page(putter), name, bytes);
+  const made = await makeFile(page(putter), dir, name, bytes);
   const started = performance.now();
   const putMs = await timedPut(page(putter), name);
   await waitForPlacement(pages, [name], REPLICATION_TIMEOUT_MS);
@@ -110,15 +110,17 @@ export async function benchTransfer(plan: BenchPlan, progress: Progress, partial
     };
     partial(result);
 
+    const dir = fileDir();
+    defer(() => dir.remove());
     const pages = await openPeers(await newContext(browser), server.url, RING_TABS);
     await formRing(pages);
     progress('ring-formed', { tabs: RING_TABS });
-    await putAndGet(pages, 'bench-warm-up.bin', Math.round(plan.transferBytes * PROBE_SHARE));
+    await putAndGet(pages, dir.path, 'bench-warm-up.bin', Math.round(plan.transferBytes * PROBE_SHARE));
     const puts: number[] = [];
     const replicated: number[] = [];
     const gets: number[] = [];
     for (let run = 0; run < plan.runs; run++) {
-      const { putMs, replicatedMs, getMs } = await putAndGet(pages, `bench-transfer-${run}.bin`, plan.transferBytes);
+      const { putMs, replicatedMs, getMs } = await putAndGet(pages, dir.path, `bench-transfer-${run}.bin`, plan.transferBytes);
       puts.push(megabytesPerSecond(plan.transferBytes, putMs));
       replicated.push(megabytesPerSecond(plan.transferBytes, replicatedMs));
       gets.push(megabytesPerSecond(plan.transferBytes, getMs));

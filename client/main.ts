@@ -24,6 +24,8 @@ const params = new URLSearchParams(location.search);
 const maxLinks = Number(params.get('links') ?? NaN);
 /** `?replicas=N` keeps N copies of every file (1..16, default 3); every tab of a ring must use the same N. */
 const replicas = Number(params.get('replicas') ?? NaN);
+/** `?memory-mib=N` holds downloads up to N MiB in memory (default 64); bigger ones go to the origin private file system. */
+const memoryMiB = Number(params.get('memory-mib') ?? NaN);
 // The socket connects while the ICE configuration loads: a new tab joins a round trip sooner.
 const signal = new SignalClient({ log: createConsoleLogger('signal') });
 const iceServers = await loadIceServers(log);
@@ -39,6 +41,7 @@ const dht = new BrowserDht({
   log,
   ...(Number.isInteger(replicas) && replicas >= 1 && replicas <= MAX_REPLICAS ? { config: { r: replicas } } : {}),
   ...(Number.isInteger(maxLinks) && maxLinks > 0 ? { maxLinks } : {}),
+  ...(Number.isInteger(memoryMiB) && memoryMiB >= 0 ? { inMemoryDownloadBytes: memoryMiB * 1024 * 1024 } : {}),
 });
 window.dht = dht;
 signal.on('status', () => dht.statusChanged());

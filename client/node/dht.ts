@@ -2,7 +2,6 @@
  * `window.dht`: the node contract on top of a ChordNode running in this tab. Before the signaling server
  * has given the tab its id there is no node yet; the fields then describe a tab that is not in a ring.
  */
-import { BlobAssembler } from './blob-assembler';
 import { hashKey, publicKey, ringSize } from '../../shared/ring/id';
 import { ChordNode, type RingConfig } from '../../shared/ring/node';
 import { resolveConfig } from '../../shared/ring/config';
@@ -13,6 +12,7 @@ import type { ConnectionStatus, DhtApi, DhtEvents, Key, KnownPeer, TransferOptio
 import { estimateRingSize, linkBudget, type LinkPolicy } from '../net/connection-budget';
 import { Emitter } from '../net/emitter';
 import { sourceFromBlob } from './blob-source';
+import { IN_MEMORY_DOWNLOAD_BYTES, downloadFolder, downloadTarget, type DownloadFolder, type DownloadTarget } from './download-target';
 import { webDigest } from './web-digest';
 
 export interface DhtDeps {
@@ -26,6 +26,8 @@ export interface DhtDeps {
   config?: Partial<RingConfig>;
   /** A fixed connection budget; by default it follows the ring's estimated size (connection-budget.ts). */
   maxLinks?: number;
+  /** Downloads bigger than this go to the origin private file system (download-target.ts). */
+  inMemoryDownloadBytes?: number;
 }
 
 type LinkedTransport = Transport & { connections(): string[]; setLinkPolicy(policy: LinkPolicy): void };
@@ -45,6 +47,7 @@ export class BrowserDht implements DhtApi {
   private readonly events = new Emitter<DhtEvents>();
   private readonly config: RingConfig;
   private attached: Promise<ChordNode>;
+  private downloads: DownloadFolder | undefined;
   private resolveAttached!: (node: ChordNode) => void;
 
   constructor(private readonly deps: DhtDeps) {
@@ -172,11 +175,23 @@ export class BrowserDht implements DhtApi {
 
   async get(name: string, options?: TransferOptions): Promise<Blob | null> {
     const node = this.requireJoined();
-    const file = new BlobAssembler();
-    const meta = await node.get(name, (index, data) => file.add(index, data), {
-      onProgress: (done, total) => options?.onProgress?.({ done, total }),
-    });
-    return meta ? file.blob(meta.chunks) : null;
+    const folder = (this.downloads ??= downloadFolder(node.address));
+    let target: DownloadTarget | undefined;
+    try {
+      const meta = await node.get(name, (index, data) => target!.add(index, data), {
+        onStart: async (version) => {
+          if (target?.root === version.root) return;
+          await target?.discard();
+          target = await downloadTarget(version, this.deps.inMemoryDownloadBytes ?? IN_MEMORY_DOWNLOAD_BYTES, folder);
+        },
+        onProgress: (done, total) => options?.onProgress?.({ done, total }),
+      });
+      if (!meta) return null;
+      return await target!.file();
+    } catch (err) {
+      await target?.discard();
+      throw err;
+    }
   }
 
   stored(name: string): FileMeta | undefined {

@@ -33,6 +33,14 @@ export interface TransferProgress {
   onProgress?(done: number, total: number): void;
 }
 
+export interface GetOptions extends TransferProgress {
+  /**
+   * The version about to be read, before its first chunk reaches the sink; again if a retry finds a newer one
+   * (its chunks then start over). A sink can pick where to keep the file by its size.
+   */
+  onStart?(meta: FileMeta): void | Promise<void>;
+}
+
 export interface PutOptions extends TransferProgress {
   /**
    * Resolve only once the owner reports the backups made too. By default a put resolves as soon as the owner
@@ -807,7 +815,7 @@ export class ChordNode {
   }
 
   /** Reads a file from the ring into `sink` (chunks may come in any order). Resolves to null when no replica has it. */
-  async get(name: string, sink: (index: number, data: Uint8Array) => void | Promise<void>, opts: TransferProgress = {}): Promise<FileMeta | null> {
+  async get(name: string, sink: (index: number, data: Uint8Array) => void | Promise<void>, opts: GetOptions = {}): Promise<FileMeta | null> {
     this.requireJoined();
     const got = new Set<number>();
     let gotRoot: string | undefined;
@@ -828,6 +836,7 @@ export class ChordNode {
         // A small file came with its meta: checked against the root like any chunk, it is the whole get.
         const inline = first.data && (await inlineMeta(found, first.data, this.opts.digest).catch(() => undefined));
         if (inline) {
+          await opts.onStart?.(inline);
           await sink(0, first.data!);
           opts.onProgress?.(inline.size, inline.size);
           return inline;
@@ -836,6 +845,7 @@ export class ChordNode {
         const chosen = await this.fullMeta(found, sources);
         if (gotRoot !== chosen.root) got.clear(); // a newer version: chunks of the old one do not count
         gotRoot = chosen.root;
+        await opts.onStart?.(chosen);
         await download({
           meta: chosen,
           sources,

@@ -1,14 +1,26 @@
 /** Files between tabs: a 5 MiB file read back byte-identical everywhere, placement, and a graceful leave. */
+import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { withSession } from './harness';
 import { SETTLE_MS, formRing, getHash, openPeers, placementErrors, putRandom, state, states, waitForPlacement } from './ring';
 
 const MiB = 1024 * 1024;
 
+/** Files in a tab's download directory of the origin private file system. */
+function downloadedFiles(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const downloads = await (await navigator.storage.getDirectory()).getDirectoryHandle('downloads');
+    let count = 0;
+    for await (const _ of (await downloads.getDirectoryHandle(window.dht!.host)).keys()) count++;
+    return count;
+  });
+}
+
 test('a 5 MiB file put from one tab is read back byte-identical from every other tab, on its owner and two backups', async () => {
   await withSession(async ({ server, browser }) => {
     const context = await browser.newContext();
-    const pages = await openPeers(context, server.url, 5);
+    // Downloads over 4 MiB go to the origin private file system, as a large file does by default.
+    const pages = await openPeers(context, server.url, 5, 'memory-mib=4');
     await formRing(pages);
 
     const hash = await putRandom(pages[0]!, 'big.bin', 5 * MiB);
@@ -23,6 +35,10 @@ test('a 5 MiB file put from one tab is read back byte-identical from every other
     });
     expect(placementErrors(await states(pages), ['replicated.bin'])).toEqual([]);
     for (const page of pages.slice(1)) expect(await getHash(page, 'big.bin')).toBe(hash);
+    expect(await downloadedFiles(pages[1]!)).toBe(1);
+    const small = await putRandom(pages[3]!, 'small.bin', 3 * MiB);
+    expect(await getHash(pages[1]!, 'small.bin')).toBe(small);
+    expect(await downloadedFiles(pages[1]!)).toBe(1); // held in memory
     expect(await getHash(pages[2]!, 'no-such-file.bin')).toBeNull();
   });
 });
