@@ -6,8 +6,9 @@
  * backups, which take the same windowed path on other tabs, and on two cores making them would more than
  * double the section's time (the transfer section measures the ring with its backups).
  */
+import type { Page } from 'playwright-core';
 import { launchBrowser, startServer, withCleanup } from '../test/e2e/harness';
-import { formRing, openPeers, states } from '../test/e2e/ring';
+import { formRing, openPeer, states } from '../test/e2e/ring';
 import { newContext } from './browser';
 import { watchHeap } from './heap';
 import type { BenchPlan } from './options';
@@ -40,7 +41,10 @@ export async function benchMemory(plan: BenchPlan, progress: Progress): Promise<
     defer(() => server.close());
     const browser = await launchBrowser();
     defer(() => browser.close());
-    const pages = await openPeers(await newContext(browser), server.url, RING_TABS, `replicas=${REPLICAS}`);
+    // A context per tab, as if each were a browser of its own: a private context keeps an origin's storage in
+    // memory under a quota that the owner's stored gigabyte and the getter's downloaded one together exceed.
+    const pages: Page[] = [];
+    for (let i = 0; i < RING_TABS; i++) pages.push(await openPeer(await newContext(browser), server.url, `tab${i}`, undefined, `replicas=${REPLICAS}`));
     await formRing(pages);
     const peers = await states(pages);
     const { putter, getter, holders } = transferRoles(peers, NAME, REPLICAS);

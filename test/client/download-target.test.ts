@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { downloadFolder, downloadTarget } from '../../client/node/download-target';
+import type { FileMeta } from '../../shared/ring/types';
+
+/** An in-memory stand-in for the origin private file system: directories of byte arrays. */
+class FakeDir {
+  readonly dirs = new Map<string, FakeDir>();
+  readonly files = new Map<string, Uint8Array>();
+  failNext = false;
+
+  async getDirectoryHandle(name: string, opts?: { create?: boolean }): Promise<FakeDir> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('storage blocked');
+    }
+    if (!this.dirs.has(name) && opts?.create) this.dirs.set(name, new FakeDir());
+    const dir = this.dirs.get(name);
+    if (!dir) throw new Error(`no directory ${name}`);
+    return dir;
+  }
+
+  async getFileHandle(name: string, opts?: { create?: boolean }) {
+    if (!this.files.has(name) && opts?.create) this.files.set(name, new Uint8Array());
+    if (!this.files.has(name)) throw new Error(`no file ${name}`);
+    return {
+      createWritable: async () =>
+        new WritableStream<{ type: 'write'; position: number; data: Uint8Array }>({
+          write: ({ position, data }) => {
+            const old = this.files.get(name)!;
+            const grown = new Uint8Array(Math.max(old.length, position + data.length));
+            grown.set(old);
+            grown.set(data, position);
+            this.files.set(name, grown);
+          },
+        }),
+      getFile: async () => new Blob([this.files.get(name)! as Uint8Array<ArrayBuffer>]),
+    };
+  }
+
+  async removeEntry(name: string): Promise<void> {
+    if (!this.files.delete(name) && !this.dirs.delete(name)) throw new Error(`no entry ${name}`);
+  }
+}
+
+const CHUNK = 10;
+function file(size: number): { meta: FileMeta; bytes: Uint8Array; chunk(i: number): Uint8Array } {
+  const bytes = Uint8Array.from({ length: size }, (_, i) => (i * 31) % 256);
+  const chunks = Math.ceil(size / CHUNK);
+  const meta: FileMeta = { name: 'f', size, chunkSize: CHUNK, chunks, chunkHashes: [], root: `root-${size}` };
+  return { meta, bytes, chunk: (i) => bytes.slice(i * CHUNK, (i + 1) * CHUNK) };
+}
+
+async function fill(target: Awaited<ReturnType<typeof downloadTarget>>, f: ReturnType<typeof file>, order: number[]) {
+  await Promise.all(order.map((i) => target.add(i, f.chunk(i))));
+}
+
+describe('downloadTarget', () => {
+  it('keeps a file up to the threshold in memory, never touching the file system', async () => {
+    const root = new FakeDir();
+    const f = file(95);
+    const target = await downloadTarget(f.meta, 95, downloadFolder('peer', async () => root as unknown as FileSystemDirectoryHandle));
+    await fill(target, f, [9, 3, 0, 1, 2, 8, 4, 5, 6, 7]);
+    expect(new Uint8Array(await (await target.file()).arrayBuffer())).toEqual(f.bytes);
+    expect(root.dirs.size).toBe(0);
+  });
+
+  it('writes a bigger file at each chunk offset, in any order, into downloads/<peer id>; discard deletes it', async () => {
+    const root = new FakeDir();
+    const folder = downloadFolder('peer', async () => root as unknown as FileSystemDirectoryHandle);
+    const f = file(96);
+    const target = await downloadTarget(f.meta, 95, folder);
+    await fill(target, f, [9, 3, 0, 1, 2, 8, 4, 5, 6, 7]);
+    expect(new Uint8Array(await (await target.file()).arrayBuffer())).toEqual(f.bytes);
+    const dir = root.dirs.get('downloads')!.dirs.get('peer')!;
+    expect(dir.files.size).toBe(1);
+
+    const other = await downloadTarget(file(200).meta, 95, folder);
+    expect(dir.files.size).toBe(2);
+    await other.discard();
+    expect(dir.files.size).toBe(1);
+  });
+
+  it("empties the tab's directory on first use in a page load only, and tries again after a failure", async () => {
+    const root = new FakeDir();
+    const leftover = await (await root.getDirectoryHandle('downloads', { create: true })).getDirectoryHandle('peer', { create: true });
+    leftover.files.set('old', new Uint8Array(5));
+    const folder = downloadFolder('peer', async () => root as unknown as FileSystemDirectoryHandle);
+
+    root.failNext = true;
+    await expect(folder()).rejects.toThrow('storage blocked');
+    const dir = (await folder()) as unknown as FakeDir;
+    expect(dir.files.size).toBe(0);
+    dir.files.set('new', new Uint8Array(1));
+    expect(await folder()).toBe(dir);
+    expect(dir.files.has('new')).toBe(true);
+  });
+});
