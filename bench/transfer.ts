@@ -32,9 +32,11 @@ export interface TransferResult {
 
 const KiB = 1024;
 const RAW_CHUNK_SIZES = [16 * KiB, 64 * KiB, 256 * KiB];
-/** The chunk-size sweep and the warm-ups move this share of the file: enough to rank, short enough to be cheap. */
+/** The chunk-size sweep and the raw channel's warm-up move this share of the file: enough to rank, short enough to be cheap. */
 const PROBE_SHARE = 1 / 4;
 const RING_TABS = 5;
+/** The ring's warm-up file: enough to open and warm every link a transfer uses, small enough that its backups take seconds. */
+const RING_WARM_UP_BYTES = 4 * 1024 * 1024;
 /** The backups of a 64 MiB file take tens of seconds on a loaded 2-core machine; this only bounds a hung run. */
 const REPLICATION_TIMEOUT_MS = 300_000;
 
@@ -115,7 +117,7 @@ export async function benchTransfer(plan: BenchPlan, progress: Progress, partial
     const pages = await openPeers(await newContext(browser), server.url, RING_TABS);
     await formRing(pages);
     progress('ring-formed', { tabs: RING_TABS });
-    await putAndGet(pages, dir.path, 'bench-warm-up.bin', Math.round(plan.transferBytes * PROBE_SHARE));
+    await putAndGet(pages, dir.path, 'bench-warm-up.bin', RING_WARM_UP_BYTES);
     const puts: number[] = [];
     const replicated: number[] = [];
     const gets: number[] = [];
