@@ -1,4 +1,5 @@
 /** results.json's shape and the table printed on stdout (Markdown, so it can go into the README as is). */
+import { DEFAULT_REPLICAS } from '../shared/constants';
 import type { LookupPoint } from './lookup';
 import type { MemoryResult } from './memory';
 import type { Section } from './options';
@@ -9,6 +10,8 @@ import type { TransferResult } from './transfer';
 
 export const TRANSFER_RATIO_GOAL = 0.8;
 export const HEAP_GOAL_MIB = 64;
+export const JOIN_GOAL_MS = 1000;
+export const RECOVERY_GOAL_MS = 3000;
 
 export interface BenchResults {
   /** loadAverage: the 1-minute load when the bench started; figures from a busy machine are not comparable. */
@@ -54,7 +57,7 @@ export function formatTable(r: BenchResults): string {
   if (t) {
     rows.push([`raw data channel, tab to tab, ${size(t.fileBytes)}`, `${t.rawMBps} MB/s (${t.rawChunkBytes / 1024} KiB messages)`, '']);
     if (t.putMBps !== null) rows.push([`ring put, ${size(t.fileBytes)}, ${t.tabs} tabs`, `${t.putMBps} MB/s`, '']);
-    if (t.replicatedMBps !== null) rows.push([`ring put until owner + 2 backups hold it, ${size(t.fileBytes)}`, `${t.replicatedMBps} MB/s`, '']);
+    if (t.replicatedMBps !== null) rows.push([`ring put until owner + ${DEFAULT_REPLICAS - 1} backups hold it, ${size(t.fileBytes)}`, `${t.replicatedMBps} MB/s`, '']);
     if (t.getMBps !== null) rows.push([`ring get, ${size(t.fileBytes)}, ${t.tabs} tabs`, `${t.getMBps} MB/s`, '']);
     if (t.ratio !== null) rows.push(['min(put, get) / raw', `${t.ratio}`, `≥ ${TRANSFER_RATIO_GOAL}: ${verdict(t.ratio >= TRANSFER_RATIO_GOAL)}`]);
   }
@@ -68,9 +71,12 @@ export function formatTable(r: BenchResults): string {
   for (const p of r.lookup ?? []) {
     rows.push([`lookup hops, N = ${p.nodes}`, `mean ${p.meanHops}, p99 ${p.p99Hops}`, `mean ≤ ${p.bound}: ${verdict(p.meanHops <= p.bound)}`]);
   }
-  if (r.joinMs !== null && r.join) rows.push([`join, new tab into ${r.join.tabs - 1} tabs`, seconds(r.joinMs), '']);
+  if (r.joinMs !== null && r.join) {
+    rows.push([`join, new tab into ${r.join.tabs - 1} tabs`, seconds(r.joinMs), `< ${seconds(JOIN_GOAL_MS)}: ${verdict(r.joinMs < JOIN_GOAL_MS)}`]);
+  }
   if (r.recoveryMs !== null && r.recovery) {
-    rows.push([`recovery from a crash, ${r.recovery.tabs} tabs, ${r.recovery.files} files`, seconds(r.recoveryMs), '']);
+    const row = `recovery from a crash, ${r.recovery.tabs} tabs, ${r.recovery.files} files`;
+    rows.push([row, seconds(r.recoveryMs), `< ${seconds(RECOVERY_GOAL_MS)}: ${verdict(r.recoveryMs < RECOVERY_GOAL_MS)}`]);
   }
   const s = r.signaling;
   if (s) rows.push([`signaling relay, ${s.clients} clients`, `p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms`, '']);

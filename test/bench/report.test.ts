@@ -47,7 +47,10 @@ describe('results table', () => {
     expect(rowOf(table, 'peak JS heap, holding tabs, 1 GiB (3 tabs, 1 copy)')).toContain('20 MiB');
     expect(rowOf(table, 'lookup hops, N = 64')).toContain('mean ≤ 4: met');
     expect(rowOf(table, 'join, new tab into 9 tabs')).toContain('850 ms');
+    expect(rowOf(table, 'join, new tab into 9 tabs')).toContain('< 1.00 s: met');
     expect(rowOf(table, 'recovery from a crash, 10 tabs, 100 files')).toContain('2.31 s');
+    expect(rowOf(table, 'recovery from a crash')).toContain('< 3.00 s: met');
+    expect(rowOf(formatTable(results({ joinMs: 1290 })), 'join, new tab')).toContain('< 1.00 s: missed');
     expect(rowOf(table, 'signaling relay, 1000 clients')).toContain('p50 1.5 ms, p99 26.5 ms');
   });
 
