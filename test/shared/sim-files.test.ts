@@ -100,3 +100,25 @@ describe('graceful leaves', () => {
     await expectAllPlacedAndReadable(sim);
   });
 });
+
+describe('get', () => {
+  it('names the version it reads before the first chunk reaches the sink, inline or chunked', async () => {
+    const sim = new Simulation({ seed: 23 });
+    await sim.createRing(8);
+    const files: Array<[string, number]> = [
+      ['small.txt', 1000],
+      ['large.bin', 600 * 1024],
+    ];
+    for (const [name, size] of files) await sim.putFile(name, sim.rng.bytes(size));
+    for (const [name, size] of files) {
+      const events: string[] = [];
+      const reader = sim.live().find((p) => !sim.replicasOf(name).includes(p.address))!;
+      const get = reader.node.get(name, (index) => void events.push(`chunk ${index}`), { onStart: (meta) => void events.push(`start ${meta.size}`) });
+      const meta = await sim.clock.drive(get, 30_000);
+      expect(meta?.root).toBe(sim.files.get(name)!.root);
+      expect(events[0]).toBe(`start ${size}`);
+      expect(events.filter((e) => e.startsWith('start'))).toHaveLength(1);
+      expect(events.filter((e) => e.startsWith('chunk')).sort()).toEqual(Array.from({ length: meta!.chunks }, (_, i) => `chunk ${i}`));
+    }
+  });
+});
