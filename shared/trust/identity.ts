@@ -88,6 +88,27 @@ export async function identityFromKeys(subtle: SubtleCrypto, keys: SigningKeys):
   };
 }
 
+/**
+ * Keys written out by a store that cannot keep a CryptoKey (the Node peer): the private key as PKCS#8, with
+ * the public key string it was saved with. Rejects when they do not parse or do not make a pair.
+ */
+export async function importSigningKeys(subtle: SubtleCrypto, publicKey: string, pkcs8: Uint8Array): Promise<SigningKeys> {
+  const parts = parsePublicKey(publicKey);
+  if (!parts.ok) throw new RangeError(parts.reason);
+  const { algorithm, raw } = parts.value;
+  const keys: SigningKeys = {
+    algorithm,
+    privateKey: await subtle.importKey('pkcs8', source(pkcs8), ALGORITHMS[algorithm].key, false, ['sign']),
+    publicKey: await subtle.importKey('raw', source(raw), ALGORITHMS[algorithm].key, true, ['verify']),
+  };
+  const probe = new TextEncoder().encode('ringshare/key-pair-probe');
+  const signature = await subtle.sign(ALGORITHMS[algorithm].sign, keys.privateKey, probe);
+  if (!(await subtle.verify(ALGORITHMS[algorithm].sign, keys.publicKey, signature, probe))) {
+    throw new RangeError('the private key does not belong to the public key');
+  }
+  return keys;
+}
+
 /** A fresh identity whose private key never leaves WebCrypto. */
 export async function generateIdentity(subtle: SubtleCrypto = defaultSubtle()): Promise<Identity> {
   return identityFromKeys(subtle, await generateKeys(subtle, false));
