@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { BOOTSTRAP_PEERS } from '../shared/constants';
+import { BOOTSTRAP_PEERS, DEFAULT_REPLICAS } from '../shared/constants';
 import type { Random } from '../shared/ring/types';
 import type { ServerMessage, SignalData } from '../shared/wire/signal';
+import { KeyOrder } from './key-order';
 
 /** Whatever can carry a server message to one peer (its WebSocket, in the server). */
 export interface PeerLink {
@@ -20,10 +21,31 @@ export function randomPeerId(): string {
 }
 
 const MAX_ID_ATTEMPTS = 16;
+/**
+ * Peers told of a departure on each side of it in ring order. Its r predecessors hold it in their successor
+ * lists and its r successors hold its backups or take over its keys; one more on each side covers a list that
+ * is one join behind.
+ */
+export const PEER_LEFT_NEIGHBOURS = DEFAULT_REPLICAS + 1;
+/**
+ * Peers a peer exchanged signals with through the server that are told of its departure, the most recent
+ * first: a tab connecting to it learns at once that the offer will not be answered.
+ */
+export const MAX_RECENT_CONTACTS = 16;
 
-/** The registry of live peers: hands out ids, routes signals by id, announces departures. */
+interface Entry {
+  link: PeerLink;
+  /** Ids this peer signaled with through the server, oldest first (a Set keeps insertion order). */
+  contacts: Set<string>;
+}
+
+/**
+ * The registry of live peers: hands out ids, routes signals by id, announces departures to the peers that
+ * need them (its ring neighbours and recent contacts), so one departure costs a bounded number of messages.
+ */
 export class Relay {
-  private readonly links = new Map<string, PeerLink>();
+  private readonly links = new Map<string, Entry>();
+  private readonly order: KeyOrder;
   private readonly bootstrapPeers: number;
   private readonly random: Random;
   private readonly newId: () => string;
@@ -32,30 +54,36 @@ export class Relay {
     this.bootstrapPeers = opts.bootstrapPeers ?? BOOTSTRAP_PEERS;
     this.random = opts.random ?? Math.random;
     this.newId = opts.newId ?? randomPeerId;
+    this.order = new KeyOrder(this.random);
   }
 
   /** Registers a link under the requested id if it is free, else under a fresh one; `taken` says which. */
   register(link: PeerLink, requested?: string): { id: string; taken: boolean } {
-    if (requested !== undefined && !this.links.has(requested)) {
-      this.links.set(requested, link);
-      return { id: requested, taken: false };
-    }
-    const id = this.freshId();
-    this.links.set(id, link);
-    return { id, taken: requested !== undefined };
+    const free = requested !== undefined && !this.links.has(requested);
+    const id = free ? requested : this.freshId();
+    this.links.set(id, { link, contacts: new Set() });
+    this.order.add(id);
+    return { id, taken: requested !== undefined && !free };
   }
 
-  /** Removes the peer and tells every other peer it left. */
+  /** Removes the peer and tells its ring neighbours and its recent contacts that it left. */
   unregister(id: string): void {
-    if (!this.links.delete(id)) return;
-    for (const link of this.links.values()) link.send({ type: 'peer-left', id });
+    const entry = this.links.get(id);
+    if (!entry) return;
+    const told = new Set([...this.order.around(id, PEER_LEFT_NEIGHBOURS), ...entry.contacts]);
+    this.links.delete(id);
+    this.order.remove(id);
+    for (const peer of told) this.links.get(peer)?.link.send({ type: 'peer-left', id });
   }
 
   /** Delivers a signal to `to`; false when no live peer has that id. */
   forward(from: string, to: string, data: SignalData): boolean {
-    const link = this.links.get(to);
-    if (!link) return false;
-    link.send({ type: 'signal', from, data });
+    const target = this.links.get(to);
+    if (!target) return false;
+    target.link.send({ type: 'signal', from, data });
+    remember(target.contacts, from);
+    const source = this.links.get(from);
+    if (source) remember(source.contacts, to);
     return true;
   }
 
@@ -82,4 +110,11 @@ export class Relay {
     }
     throw new Error(`no free peer id after ${MAX_ID_ATTEMPTS} attempts`);
   }
+}
+
+/** Moves `id` to the newest end of `contacts`, dropping the oldest beyond MAX_RECENT_CONTACTS. */
+function remember(contacts: Set<string>, id: string): void {
+  contacts.delete(id);
+  contacts.add(id);
+  if (contacts.size > MAX_RECENT_CONTACTS) contacts.delete(contacts.values().next().value as string);
 }

@@ -10,7 +10,14 @@ import {
 } from '../shared/constants';
 import type { Logger } from '../shared/ring/types';
 import { CLOSE_GOING_AWAY, CLOSE_RATE_LIMITED, CLOSE_TOO_MANY_CONNECTIONS, type ErrorCode, type ServerMessage } from '../shared/wire/signal';
-import { ConnectionCounter, RateLimiter } from './limits';
+import {
+  CONNECTION_BURST_PER_ADDRESS,
+  CONNECTIONS_PER_SECOND_PER_ADDRESS,
+  ConnectionCounter,
+  ConnectionRate,
+  MAX_CONNECTIONS,
+  RateLimiter,
+} from './limits';
 import { jsonLogger } from './log';
 import { Relay } from './relay';
 import { Session } from './session';
@@ -35,7 +42,11 @@ const HELLO_TIMEOUT_MS = 10_000;
 export const CLOSE_NO_HELLO = 1008;
 
 /** Why the server cut connections off, as /healthz counts them. */
-export type CloseReason = 'too-many-connections' | 'frame-too-large' | 'rate-limited' | 'slow-consumer' | 'heartbeat' | 'no-hello' | 'internal-error';
+export type CloseReason =
+  | 'too-many-connections'
+  | 'connection-rate'
+  | 'server-full'
+  | 'frame-too-large' | 'rate-limited' | 'slow-consumer' | 'heartbeat' | 'no-hello' | 'internal-error';
 
 export interface SignalServerOptions {
   host?: string;
@@ -45,6 +56,11 @@ export interface SignalServerOptions {
   maxFrameBytes?: number;
   ratePerSecond?: number;
   maxConnectionsPerIp?: number;
+  /** New connections per second from one address, and the burst it may open at once. */
+  connectionsPerSecondPerAddress?: number;
+  connectionBurstPerAddress?: number;
+  /** Open WebSockets in all, from every address. */
+  maxConnections?: number;
   heartbeatMs?: number;
   helloTimeoutMs?: number;
   maxBufferedBytes?: number;
@@ -76,6 +92,11 @@ export async function startSignalServer(opts: SignalServerOptions = {}): Promise
   const maxBufferedBytes = opts.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
   const relay = new Relay();
   const perAddress = new ConnectionCounter(opts.maxConnectionsPerIp ?? SIGNAL_MAX_CONNECTIONS_PER_IP);
+  const connectionRate = new ConnectionRate(
+    opts.connectionsPerSecondPerAddress ?? CONNECTIONS_PER_SECOND_PER_ADDRESS,
+    opts.connectionBurstPerAddress ?? CONNECTION_BURST_PER_ADDRESS,
+  );
+  const maxConnections = opts.maxConnections ?? MAX_CONNECTIONS;
   const errorCounts = new Map<ErrorCode, number>();
   const closeCounts = new Map<CloseReason, number>();
   const cutOff = (reason: CloseReason) => closeCounts.set(reason, (closeCounts.get(reason) ?? 0) + 1);
@@ -90,12 +111,15 @@ export async function startSignalServer(opts: SignalServerOptions = {}): Promise
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') cutOff('frame-too-large');
       log.warn('socket-error', { id: live.get(ws)?.session.peerId, address, message: err.message });
     });
-    if (!perAddress.tryAcquire(address)) {
-      cutOff('too-many-connections');
-      log.warn('connection-refused', { address, reason: 'too many connections from this address' });
-      ws.close(CLOSE_TOO_MANY_CONNECTIONS, 'too many connections from your address');
-      return;
-    }
+    // 1013 (try again later) for all three: the tab's reconnect backoff is the right answer to each.
+    const refuse = (reason: CloseReason, text: string) => {
+      cutOff(reason);
+      log.warn('connection-refused', { address, reason: text });
+      ws.close(CLOSE_TOO_MANY_CONNECTIONS, text);
+    };
+    if (live.size >= maxConnections) return refuse('server-full', 'the server is full');
+    if (!connectionRate.tryTake(address)) return refuse('connection-rate', 'too many new connections from your address');
+    if (!perAddress.tryAcquire(address)) return refuse('too-many-connections', 'too many connections from your address');
     const send = (msg: ServerMessage) => {
       if (ws.readyState !== ws.OPEN) return;
       if (ws.bufferedAmount > maxBufferedBytes) {

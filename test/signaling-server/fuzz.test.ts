@@ -9,15 +9,11 @@ import { Rng } from '../../shared/sim/rng';
 import { CLOSE_FRAME_TOO_LARGE, CLOSE_RATE_LIMITED, CLOSE_TOO_MANY_CONNECTIONS, parseClientMessage, type SignalData } from '../../shared/wire/signal';
 import { CLOSE_NO_HELLO } from '../../signaling-server/server';
 import { expectedSignalOutcome, hostileSignal, type SignalOutcome } from '../shared/fuzz-inputs';
-import { eventually, withServer, type TestClient } from './harness';
+import { eventually, healthz, withServer, type TestClient } from './harness';
 
 const MESSAGES = 10_000;
 const FUZZERS = 4;
 const RENEGOTIATE: SignalData = { type: 'renegotiate', renegotiate: true };
-
-async function healthz(url: string): Promise<{ peers: number; connections: number; errors: Record<string, number>; closed: Record<string, number> }> {
-  return (await (await fetch(`${url}/healthz`)).json()) as never;
-}
 
 /** Reads the replies a fuzzer's frames must produce, in order, and checks each. */
 async function expectReplies(client: TestClient, expected: SignalOutcome[]): Promise<void> {

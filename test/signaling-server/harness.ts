@@ -1,6 +1,7 @@
 /** Test helpers: a server whose clients are all closed in `finally`, a WebSocket client with bounded waits, a recording logger. */
 import WebSocket, { type ClientOptions } from 'ws';
 import { SIGNAL_PATH } from '../../shared/constants';
+import { hashKey } from '../../shared/ring/id';
 import type { Logger } from '../../shared/ring/types';
 import { parseServerMessage, type ServerMessage } from '../../shared/wire/signal';
 import { startSignalServer, type SignalServer, type SignalServerOptions } from '../../signaling-server/server';
@@ -151,4 +152,38 @@ export async function withServer(opts: SignalServerOptions, body: (h: Harness) =
     for (const client of clients) client.close();
     await server.close();
   }
+}
+
+export interface Health {
+  ok: boolean;
+  peers: number;
+  connections: number;
+  errors: Record<string, number>;
+  closed: Record<string, number>;
+}
+
+export async function healthz(url: string): Promise<Health> {
+  const res = await fetch(`${url}/healthz`);
+  if (res.status !== 200) throw new Error(`/healthz answered ${res.status}`);
+  if (!/^application\/json/.test(res.headers.get('content-type') ?? '')) throw new Error('/healthz is not JSON');
+  return (await res.json()) as Health;
+}
+
+/**
+ * The test's own account of ring order, by sorting: the up to `each` ids before and after `id` among `ids`
+ * (which include it) by the first 64 bits of SHA-256, wrapping around, distinct and without `id`.
+ */
+export function ringNeighbours(ids: readonly string[], id: string, each: number): Set<string> {
+  const sorted = ids
+    .map((peer) => ({ peer, key: hashKey(peer, 64) }))
+    .sort((a, b) => (a.key !== b.key ? (a.key < b.key ? -1 : 1) : a.peer < b.peer ? -1 : 1))
+    .map(({ peer }) => peer);
+  const at = sorted.indexOf(id);
+  const near = new Set<string>();
+  for (let step = 1; step <= each; step++) {
+    near.add(sorted[(at + step) % sorted.length] as string);
+    near.add(sorted[(at - step + sorted.length * step) % sorted.length] as string);
+  }
+  near.delete(id);
+  return near;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConnectionCounter, RateLimiter } from '../../signaling-server/limits';
+import { ConnectionCounter, ConnectionRate, RateLimiter } from '../../signaling-server/limits';
 
 function fakeClock(start = 1_000) {
   return { t: start, now() { return this.t; } };
@@ -78,5 +78,66 @@ describe('ConnectionCounter', () => {
     counter.release('a');
     expect(counter.tryAcquire('a')).toBe(true);
     expect(counter.tryAcquire('a')).toBe(false);
+  });
+});
+
+describe('ConnectionRate', () => {
+  function takes(rate: ConnectionRate, address: string, count: number) {
+    return Array.from({ length: count }, () => rate.tryTake(address));
+  }
+
+  it('admits a burst, then one connection per 1/rate seconds, each address on its own', () => {
+    const clock = fakeClock();
+    const rate = new ConnectionRate(4, 3, clock);
+    expect(takes(rate, 'a', 4)).toEqual([true, true, true, false]);
+    expect(rate.tryTake('b')).toBe(true);
+    clock.t += 249;
+    expect(rate.tryTake('a')).toBe(false);
+    clock.t += 1;
+    expect(takes(rate, 'a', 2)).toEqual([true, false]);
+  });
+
+  it('refills no further than the burst however long the address was quiet', () => {
+    const clock = fakeClock();
+    const rate = new ConnectionRate(10, 2, clock);
+    expect(takes(rate, 'a', 2)).toEqual([true, true]);
+    clock.t += 60_000;
+    expect(takes(rate, 'a', 3)).toEqual([true, true, false]);
+  });
+
+  it('lets a client that backs off from 250 ms to 5 s in while another address floods', () => {
+    const clock = fakeClock();
+    const rate = new ConnectionRate(4, 32, clock);
+    let honestIn = false;
+    let backoff = 250;
+    let nextTry = clock.t;
+    expect(takes(rate, 'honest', 32).every(Boolean)).toBe(true);
+    for (let ms = 0; ms < 10_000 && !honestIn; ms += 10, clock.t += 10) {
+      rate.tryTake('flooder');
+      if (clock.t >= nextTry) {
+        honestIn = rate.tryTake('honest');
+        backoff = Math.min(5000, backoff * 2);
+        nextTry = clock.t + backoff;
+      }
+    }
+    expect(honestIn).toBe(true);
+  });
+
+  it('forgets full buckets when it sweeps, never one that is still draining', () => {
+    const clock = fakeClock();
+    const rate = new ConnectionRate(1, 2, clock);
+    expect(takes(rate, 'drained', 2)).toEqual([true, true]);
+    // Enough one-off addresses to trigger several sweeps; a tenth of a second passes meanwhile.
+    for (let i = 0; i < 5000; i++) rate.tryTake(`once-${i}`);
+    clock.t += 100;
+    expect(rate.tryTake('drained')).toBe(false);
+    clock.t += 900;
+    expect(takes(rate, 'drained', 2)).toEqual([true, false]);
+  });
+
+  it('rejects a rate or burst that is not positive', () => {
+    expect(() => new ConnectionRate(0, 1)).toThrow(RangeError);
+    expect(() => new ConnectionRate(1, 0)).toThrow(RangeError);
+    expect(() => new ConnectionRate(1, 1.5)).toThrow(RangeError);
   });
 });

@@ -8,7 +8,7 @@ import {
   CLOSE_TOO_MANY_CONNECTIONS,
   type SignalData,
 } from '../../shared/wire/signal';
-import { eventually, withServer, type TestClient } from './harness';
+import { eventually, healthz, withServer, type TestClient } from './harness';
 
 const OFFER: SignalData = { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n' };
 const CANDIDATE: SignalData = {
@@ -49,13 +49,6 @@ function stalledPeer(socket: Socket, port: number): Promise<void> {
       socket.write(frame, () => resolve());
     });
   });
-}
-
-async function healthz(url: string): Promise<{ ok: boolean; peers: number; connections: number; errors: Record<string, number> }> {
-  const res = await fetch(`${url}/healthz`);
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  return (await res.json()) as never;
 }
 
 describe('hello and welcome', () => {
