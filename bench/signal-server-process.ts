@@ -17,7 +17,15 @@ const log: Logger = {
   warn: (event, fields) => process.stderr.write(`${JSON.stringify({ event: `server:${event}`, ...fields })}\n`),
 };
 
-const server = await startSignalServer({ host: '127.0.0.1', port: 0, maxConnectionsPerIp, log });
+// Every bench client comes from 127.0.0.1: the per-address connection rate would refuse all but the first burst.
+const server = await startSignalServer({
+  host: '127.0.0.1',
+  port: 0,
+  maxConnectionsPerIp,
+  connectionsPerSecondPerAddress: maxConnectionsPerIp,
+  connectionBurstPerAddress: maxConnectionsPerIp,
+  log,
+});
 process.send({ port: server.port });
 const stop = () => void server.close().finally(() => process.exit(0));
 process.on('message', (msg) => {
