@@ -18,11 +18,20 @@ export interface PeerState {
 /** Settling limits from the seed's own grader, with room for a loaded 2-core machine. */
 export const SETTLE_MS = { join: 10_000, put: 5_000, leave: 10_000, crash: 15_000 };
 
+/**
+ * What the ring helpers need of a tab: running a function in it. A Playwright Page is one; a tab of another
+ * engine (Firefox through puppeteer, see firefox.ts) is adapted to it, so one ring can mix engines.
+ */
+export interface InPage {
+  evaluate<R>(fn: () => R | Promise<R>): Promise<R>;
+  evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
+}
+
 export function sha256(bytes: Uint8Array | Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-export function state(page: Page): Promise<PeerState> {
+export function state(page: InPage): Promise<PeerState> {
   return page.evaluate(() => {
     const d = window.dht!;
     return {
@@ -37,7 +46,7 @@ export function state(page: Page): Promise<PeerState> {
   });
 }
 
-export function states(pages: Page[]): Promise<PeerState[]> {
+export function states(pages: InPage[]): Promise<PeerState[]> {
   return Promise.all(pages.map(state));
 }
 
@@ -59,7 +68,7 @@ export async function openPeers(context: BrowserContext, baseUrl: string, count:
   return pages;
 }
 
-export async function join(page: Page, via: string): Promise<void> {
+export async function join(page: InPage, via: string): Promise<void> {
   await page.evaluate((address) => window.dht!.join(address), via);
 }
 
@@ -106,11 +115,11 @@ export function placementErrors(peers: PeerState[], names: string[], r = DEFAULT
 }
 
 /** Waits until the pointers of all `pages` form the ring sorted by key. */
-export function waitForRing(pages: Page[], timeoutMs = SETTLE_MS.join): Promise<PeerState[]> {
+export function waitForRing(pages: InPage[], timeoutMs = SETTLE_MS.join): Promise<PeerState[]> {
   return waitFor(() => states(pages), (s) => ringErrors(s).length === 0, { timeoutMs, what: 'successor/predecessor pointers to match the ring sorted by key' });
 }
 
-export function waitForPlacement(pages: Page[], names: string[], timeoutMs: number): Promise<PeerState[]> {
+export function waitForPlacement(pages: InPage[], names: string[], timeoutMs: number): Promise<PeerState[]> {
   return waitFor(
     () => states(pages),
     (s) => ringErrors(s).length === 0 && placementErrors(s, names).length === 0,
@@ -119,7 +128,7 @@ export function waitForPlacement(pages: Page[], names: string[], timeoutMs: numb
 }
 
 /** Builds a ring of the given tabs, joined one at a time through the first. */
-export async function formRing(pages: Page[]): Promise<PeerState[]> {
+export async function formRing(pages: InPage[]): Promise<PeerState[]> {
   const [first, ...rest] = pages;
   await join(first!, '');
   const via = (await state(first!)).host;
@@ -128,7 +137,7 @@ export async function formRing(pages: Page[]): Promise<PeerState[]> {
 }
 
 /** Random bytes put from `page` under `name`; returns their SHA-256. */
-export async function putRandom(page: Page, name: string, size: number): Promise<string> {
+export async function putRandom(page: InPage, name: string, size: number): Promise<string> {
   return page.evaluate(
     async ({ name, size }) => {
       const bytes = new Uint8Array(size);
@@ -142,7 +151,7 @@ export async function putRandom(page: Page, name: string, size: number): Promise
 }
 
 /** SHA-256 of the file `page` gets from the ring, or null when the ring says there is no such file. */
-export async function getHash(page: Page, name: string): Promise<string | null> {
+export async function getHash(page: InPage, name: string): Promise<string | null> {
   return page.evaluate(async (name) => {
     const blob = await window.dht!.get(name);
     if (!blob) return null;
