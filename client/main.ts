@@ -2,7 +2,7 @@
  * The page: connects to the signaling server, runs this tab's ring node over WebRTC with its files in
  * IndexedDB, exposes it as `window.dht`, and draws it. Joins by itself unless the URL says `?join=manual`.
  */
-import { BrowserDht } from './node/dht';
+import { BrowserDht } from './dht/browser-dht';
 import { createConsoleLogger } from './net/log';
 import { createPeerTransport, type PeerTransport } from './net/peer-transport';
 import { SignalClient } from './net/signal-client';
