@@ -4,7 +4,8 @@
  */
 import { BrowserDht } from './dht/browser-dht';
 import { createConsoleLogger } from './net/log';
-import { createPeerTransport, type PeerTransport } from './net/peer-transport';
+import { createPeerTransport } from './net/peer-transport';
+import type { PeerTransport } from './net/transport-contract';
 import { SignalClient } from './net/signal-client';
 import { createIdbStore } from './storage/idb-store';
 import { mountUi } from './ui/app';

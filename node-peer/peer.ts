@@ -4,7 +4,8 @@
  */
 import { WebSocket } from 'ws';
 import { BrowserDht } from '../client/dht/browser-dht';
-import { createPeerTransport, type PeerTransport } from '../client/net/peer-transport';
+import { createPeerTransport } from '../client/net/peer-transport';
+import type { PeerTransport } from '../client/net/transport-contract';
 import { SignalClient, type WebSocketClass } from '../client/net/signal-client';
 import { errorMessage } from '../shared/ring/errors';
 import type { Logger } from '../shared/ring/types';

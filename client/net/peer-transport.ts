@@ -13,7 +13,7 @@
 import { errorCode, errorMessage } from '../../shared/ring/errors';
 import { systemClock } from '../../shared/ring/system-clock';
 import { withTimeout } from '../../shared/ring/timers';
-import type { Address, Clock, Envelope, Logger, RequestOptions, Transport } from '../../shared/ring/types';
+import type { Address, Clock, Envelope, Logger, RequestOptions } from '../../shared/ring/types';
 import type { Frame } from '../../shared/wire/frame';
 import { BYE_TYPE, isLinkControl, parseLinkControl } from '../../shared/wire/overlay';
 import type { SignalData } from '../../shared/wire/signal';
@@ -23,8 +23,8 @@ import { LinkBudget } from './link-budget';
 import { LinkTrimmer } from './link-trimmer';
 import { loopback, type Handler } from './loopback';
 import { PeerLink } from './peer-link';
-import type { SignalEvents } from './signal-client';
-import { SignalPaths, refusal, type Refusal, type SignalServer } from './signal-paths';
+import { SignalPaths, refusal, type Refusal } from './signal-paths';
+import type { PeerTransport, PeerTransportOptions, SignalChannel } from './transport-contract';
 import { TransportError } from './transport-error';
 import { Drops, type TransportStats } from './transport-stats';
 
@@ -34,41 +34,6 @@ export const CONNECT_TIMEOUT_MS = 5000;
 export const PROBE_TIMEOUT_MS = 2000;
 /** Attempts at opening a link for one request: a first one replaced by a fresh offer or a fallback to the server. */
 const OPEN_ATTEMPTS = 3;
-
-export interface PeerTransport extends Transport {
-  /** The callback runs when a link to a peer fails or the signaling server reports the peer gone; returns an unsubscribe. */
-  onPeerDown(cb: (peer: Address) => void): () => void;
-  /** Peers with an open data channel (not counting links on their way out for the budget). */
-  connections(): Address[];
-  /** Turns on the connection budget: which links to keep is the ring's knowledge. */
-  setLinkPolicy(policy: LinkPolicy): void;
-  stats(): TransportStats;
-  /** Largest frame the open link to `peer` carries, undefined without one. */
-  maxMessageSize(peer: Address): number | undefined;
-  /** Ends the link to `peer` as a failure would: the peer is reported down, and the next request connects anew. */
-  disconnect(peer: Address): void;
-  /** Sends `bytes` to `peer` as one unframed channel message, connecting first: for fault-injection tests. */
-  sendRaw(peer: Address, bytes: Uint8Array, opts: RequestOptions): Promise<void>;
-}
-
-/** The signaling client as the transport uses it: its id, its status, its events, sending a signal. */
-export interface SignalChannel extends SignalServer {
-  readonly id: Address | null;
-  on<E extends keyof SignalEvents>(event: E, listener: (detail: SignalEvents[E]) => void): () => void;
-}
-
-export interface PeerTransportOptions {
-  /** A signaling client that has been welcomed (`await signal.ready()`). */
-  signal: SignalChannel;
-  log: Logger;
-  /** No STUN or TURN by default: host candidates only, enough on one machine or LAN. */
-  iceServers?: RTCIceServer[];
-  connectTimeoutMs?: number;
-  /** The real clock by default; the simulator's in unit tests. */
-  clock?: Clock;
-  /** PeerLink over WebRTC by default; fakes in unit tests. */
-  createLink?: LinkFactory;
-}
 
 export function createPeerTransport(opts: PeerTransportOptions): PeerTransport {
   if (opts.signal.id === null) throw new Error('createPeerTransport needs a welcomed signaling client: await signal.ready() first');
