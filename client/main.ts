@@ -2,9 +2,10 @@
  * The page: connects to the signaling server, runs this tab's ring node over WebRTC with its files in
  * IndexedDB, exposes it as `window.dht`, and draws it. Joins by itself unless the URL says `?join=manual`.
  */
-import { BrowserDht } from './node/dht';
+import { BrowserDht } from './dht/browser-dht';
 import { createConsoleLogger } from './net/log';
-import { createPeerTransport, type PeerTransport } from './net/peer-transport';
+import { createPeerTransport } from './net/peer-transport';
+import type { PeerTransport } from './net/transport-contract';
 import { SignalClient } from './net/signal-client';
 import { createIdbStore } from './storage/idb-store';
 import { mountUi } from './ui/app';

@@ -3,8 +3,9 @@
  * WebRTC transport and ring node, with werift for WebRTC, `ws` for the WebSocket and its files on disk.
  */
 import { WebSocket } from 'ws';
-import { BrowserDht } from '../client/node/dht';
-import { createPeerTransport, type PeerTransport } from '../client/net/peer-transport';
+import { BrowserDht } from '../client/dht/browser-dht';
+import { createPeerTransport } from '../client/net/peer-transport';
+import type { PeerTransport } from '../client/net/transport-contract';
 import { SignalClient, type WebSocketClass } from '../client/net/signal-client';
 import { errorMessage } from '../shared/ring/errors';
 import type { Logger } from '../shared/ring/types';

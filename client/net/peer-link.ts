@@ -3,81 +3,30 @@
  * a send queue with backpressure, and a single `destroy` path that fails everything still waiting.
  */
 import { MAX_FRAME_BYTES } from '../../shared/constants';
-import type { Address, Envelope, Message, RequestOptions } from '../../shared/ring/types';
+import type { Address, Clock, Envelope, Message, RequestOptions, TimerHandle } from '../../shared/ring/types';
 import { decodeFrame, encodeFrame, encodeFrameHead, FrameKind, isPart, PartJoiner, splitFrame, type Frame } from '../../shared/wire/frame';
 import type { SignalData } from '../../shared/wire/signal';
 import { isString } from '../../shared/wire/validate';
+import type { Link, LinkHooks, LinkOptions, LinkState, SignalPath } from './link';
+import { SendQueue, message, withData, type Outgoing, MAX_QUEUED_BYTES } from './send-queue';
 import SimplePeer, { type PeerInstance, type PeerSignalData } from './simple-peer';
 import { TransportError } from './transport-error';
 
-/** Stop handing frames to the channel above this many buffered bytes; Chromium closes a channel whose buffer overflows. */
-export const SEND_HIGH_WATER_BYTES = 1024 * 1024;
 /**
  * Requests from the peer being answered at once. An honest peer stays far below (a download keeps 16 chunk
  * requests in flight); past it a request is refused with 'busy' rather than queued, so a flood costs us
  * neither handlers nor memory.
  */
 export const MAX_INCOMING_REQUESTS = 256;
-/**
- * Bytes waiting in our send queue. The queue only grows while the peer reads slower than we answer; past this
- * it is not reading at all, and the link is cut rather than buffering for it without bound.
- */
-export const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
-/**
- * Frames up to this size go out before bigger ones waiting in our queue. The channel is ordered, so without
- * this a ping, a lookup or a metadata answer would wait behind megabytes of chunk replies to the same peer,
- * past its one-second timeout, and the peer would be taken for dead while it is only busy.
- */
-export const URGENT_FRAME_BYTES = 16 * 1024;
 /** Longest error text sent back to a requester. */
 export const MAX_ERROR_MESSAGE_LENGTH = 1024;
 const MAX_ERROR_CODE_LENGTH = 64;
-
-export type LinkState = 'connecting' | 'open' | 'closed';
-/** How a link's signals travel: through other peers' data channels, or through the signaling server. */
-export type SignalPath = 'overlay' | 'server';
 /** How often a link waiting to close checks whether its last frames have left. */
 const IDLE_CHECK_MS = 100;
-
-/** What a link needs from its transport. */
-export interface LinkHooks {
-  /** Sends a signal to the peer (through the overlay or the signaling server); throws when that is impossible. */
-  signal(link: PeerLink, data: SignalData): void;
-  request(link: PeerLink, frame: Frame): void;
-  opened(link: PeerLink): void;
-  closed(link: PeerLink, reason: TransportError, wasOpen: boolean): void;
-  frameIn(): void;
-  frameOut(): void;
-  dropped(reason: string, detail?: Record<string, unknown>): void;
-}
-
-export interface LinkOptions {
-  peer: Address;
-  initiator: boolean;
-  path: SignalPath;
-  iceServers: RTCIceServer[];
-  connectTimeoutMs: number;
-  hooks: LinkHooks;
-}
 
 interface Pending {
   resolve(reply: Envelope): void;
   reject(err: Error): void;
-}
-
-interface Outgoing {
-  /** The message, or the frame's prefix and header when `data` follows. */
-  bytes: Uint8Array;
-  /** A frame's payload, joined to `bytes` only as the message leaves. */
-  data?: Uint8Array;
-  /** Bytes of the whole message. */
-  size: number;
-  /** Set for a request, so an abandoned request that has not left yet is never sent. */
-  requestId?: number;
-  /** Set for the answer to a peer's request: that request stops counting once its answer has left. */
-  answer?: true;
-  /** One of a frame's parts: they all go in the bulk queue, so nothing of another frame's comes between them. */
-  part?: true;
 }
 
 /** The parts of simple-peer 9 it does not type: the RTCDataChannel and the RTCPeerConnection. */
@@ -86,7 +35,14 @@ interface SimplePeerInternals {
   _pc: RTCPeerConnection | null;
 }
 
-export class PeerLink {
+/** A link that is let go: why, and its timers. */
+interface Closing {
+  reason: TransportError;
+  poll?: TimerHandle;
+  grace: TimerHandle;
+}
+
+export class PeerLink implements Link {
   readonly peer: Address;
   readonly initiator: boolean;
   /** A non-initiator that has taken an offer: a second offer means the peer started over. */
@@ -96,24 +52,22 @@ export class PeerLink {
   /** The peer has sent a signal for this link: the path works. */
   heard = false;
   /** Last frame in or out (or when the link opened), for closing the least recently used links first. */
-  lastUsed = Date.now();
+  lastUsed: number;
   private current: LinkState = 'connecting';
   private readonly sp: PeerInstance;
   private channel: RTCDataChannel | null = null;
   private readonly hooks: LinkHooks;
   private readonly opening: Promise<void>;
   private settleOpening!: (err?: Error) => void;
-  private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly clock: Clock;
+  private readonly connectTimer: TimerHandle;
   private readonly pending = new Map<number, Pending>();
-  /** Frames waiting for room in the channel's buffer: small ones first, each kind in arrival order. */
-  private readonly urgent: Outgoing[] = [];
-  private readonly bulk: Outgoing[] = [];
+  private readonly queue = new SendQueue();
   private nextId = 0;
   private incoming = 0;
-  private queuedBytes = 0;
   private frameLimit = MAX_FRAME_BYTES;
   private readonly parts = new PartJoiner();
-  private closing: { reason: TransportError; poll?: ReturnType<typeof setInterval>; grace: ReturnType<typeof setTimeout> } | undefined;
+  private closing: Closing | undefined;
   private readonly drain = () => this.flush();
 
   constructor(opts: LinkOptions) {
@@ -121,6 +75,8 @@ export class PeerLink {
     this.initiator = opts.initiator;
     this.path = opts.path;
     this.hooks = opts.hooks;
+    this.clock = opts.clock;
+    this.lastUsed = opts.clock.now();
     this.opening = new Promise<void>((resolve, reject) => {
       this.settleOpening = (err) => (err ? reject(err) : resolve());
     });
@@ -128,7 +84,7 @@ export class PeerLink {
     this.opening.catch(() => undefined);
     // Throws at once where WebRTC is missing, before any timer exists.
     this.sp = new SimplePeer({ initiator: opts.initiator, trickle: true, config: { iceServers: opts.iceServers } });
-    this.connectTimer = setTimeout(
+    this.connectTimer = this.clock.setTimeout(
       () => this.destroy(new TransportError('unreachable', `no connection to ${this.peer} within ${opts.connectTimeoutMs} ms`)),
       opts.connectTimeoutMs,
     );
@@ -159,7 +115,7 @@ export class PeerLink {
 
   /** A request or answer of either end is in flight, or our frames have not all left. */
   get busy(): boolean {
-    return this.pending.size > 0 || this.incoming > 0 || this.queuedBytes > 0 || (this.channel?.bufferedAmount ?? 0) > 0;
+    return this.pending.size > 0 || this.incoming > 0 || this.queue.bytes > 0 || (this.channel?.bufferedAmount ?? 0) > 0;
   }
 
   /**
@@ -168,18 +124,14 @@ export class PeerLink {
    */
   closeWhenIdle(reason: TransportError, graceMs: number): void {
     if (this.current === 'closed' || this.closing) return;
-    this.closing = {
-      reason,
-      poll: setInterval(() => this.closeIfIdle(), IDLE_CHECK_MS),
-      grace: setTimeout(() => this.destroy(reason), graceMs),
-    };
+    this.closing = { reason, grace: this.clock.setTimeout(() => this.destroy(reason), graceMs) };
     this.closeIfIdle();
   }
 
   /** Leaves the closing to the far end, and closes after `graceMs` only if it has not. */
   closeAfter(reason: TransportError, graceMs: number): void {
     if (this.current === 'closed' || this.closing) return;
-    this.closing = { reason, grace: setTimeout(() => this.destroy(reason), graceMs) };
+    this.closing = { reason, grace: this.clock.setTimeout(() => this.destroy(reason), graceMs) };
   }
 
   /** Passes on a signal from the peer. */
@@ -219,16 +171,16 @@ export class PeerLink {
         return reject(new TransportError('bad-message', `request ${String(msg.body?.type)} to ${this.peer}: ${(err as Error).message}`));
       }
       const finish = () => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
         this.pending.delete(id);
-        this.unqueue(id);
+        this.queue.remove(id);
       };
       const onAbort = () => {
         finish();
         reject(new TransportError('aborted', `request ${msg.body.type} to ${this.peer} aborted`));
       };
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         finish();
         reject(new TransportError('timeout', `request ${msg.body.type} to ${this.peer} timed out after ${opts.timeoutMs} ms`));
       }, opts.timeoutMs);
@@ -284,14 +236,14 @@ export class PeerLink {
     if (this.current === 'closed') return;
     const wasOpen = this.current === 'open';
     this.current = 'closed';
-    clearTimeout(this.connectTimer);
-    clearInterval(this.closing?.poll);
-    clearTimeout(this.closing?.grace);
+    this.clock.clearTimeout(this.connectTimer);
+    if (this.closing) {
+      this.clock.clearTimeout(this.closing.poll);
+      this.clock.clearTimeout(this.closing.grace);
+    }
     this.settleOpening(reason);
     for (const waiter of [...this.pending.values()]) waiter.reject(reason);
-    this.urgent.length = 0;
-    this.bulk.length = 0;
-    this.queuedBytes = 0;
+    this.queue.clear();
     this.incoming = 0;
     this.channel?.removeEventListener('bufferedamountlow', this.drain);
     this.sp.destroy();
@@ -306,9 +258,9 @@ export class PeerLink {
     if (remoteLimit && remoteLimit > 0) this.frameLimit = Math.min(MAX_FRAME_BYTES, remoteLimit);
     // simple-peer set the threshold already; changing it stalls its own write() path.
     this.channel?.addEventListener('bufferedamountlow', this.drain);
-    clearTimeout(this.connectTimer);
+    this.clock.clearTimeout(this.connectTimer);
     this.current = 'open';
-    this.lastUsed = Date.now();
+    this.lastUsed = this.clock.now();
     this.settleOpening();
     this.hooks.opened(this);
     this.flush();
@@ -334,7 +286,7 @@ export class PeerLink {
       return;
     }
     this.hooks.frameIn();
-    this.lastUsed = Date.now();
+    this.lastUsed = this.clock.now();
     const frame = decoded.frame;
     // Payload bytes as a plain Uint8Array view, not simple-peer's Buffer.
     if (frame.data) frame.data = new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
@@ -375,38 +327,19 @@ export class PeerLink {
 
   private enqueue(item: Outgoing): void {
     if (this.current === 'closed') return;
-    if (this.queuedBytes + item.size > MAX_QUEUED_BYTES) {
-      this.hooks.dropped('send-queue-full', { peer: this.peer, queuedBytes: this.queuedBytes });
+    if (!this.queue.push(item)) {
+      this.hooks.dropped('send-queue-full', { peer: this.peer, queuedBytes: this.queue.bytes });
       this.destroy(new TransportError('unreachable', `${this.peer} is not reading: over ${MAX_QUEUED_BYTES} bytes waiting to be sent`));
       return;
     }
-    (item.size <= URGENT_FRAME_BYTES && !item.part ? this.urgent : this.bulk).push(item);
-    this.queuedBytes += item.size;
     this.flush();
   }
 
-  private unqueue(requestId: number): void {
-    for (const queue of [this.urgent, this.bulk]) {
-      const index = queue.findIndex((item) => item.requestId === requestId);
-      if (index >= 0) this.queuedBytes -= queue.splice(index, 1)[0]!.size;
-    }
-  }
-
-  /**
-   * Hands queued frames to the channel while its buffer has room, small frames first; resumes on
-   * 'bufferedamountlow'. Every request and reply is one frame, so reordering them is safe, and arrival
-   * order within each size class keeps it fair across requests.
-   */
+  /** Hands queued frames to the channel while its buffer has room (send-queue.ts says in which order); resumes on 'bufferedamountlow'. */
   private flush(): void {
     const channel = this.channel;
     if (this.current !== 'open' || !channel) return;
-    for (;;) {
-      const queue = this.urgent.length > 0 ? this.urgent : this.bulk;
-      const next = queue[0];
-      if (next === undefined) return;
-      if (channel.bufferedAmount > 0 && channel.bufferedAmount + next.size > SEND_HIGH_WATER_BYTES) return;
-      queue.shift();
-      this.queuedBytes -= next.size;
+    for (let next = this.queue.take(channel.bufferedAmount); next; next = this.queue.take(channel.bufferedAmount)) {
       if (next.answer) this.incoming--;
       try {
         this.sp.send(message(next, channel));
@@ -415,34 +348,15 @@ export class PeerLink {
         return;
       }
       this.hooks.frameOut();
-      this.lastUsed = Date.now();
+      this.lastUsed = this.clock.now();
     }
   }
 
+  /** Closes a link that is let go once nothing is in flight, checking again every IDLE_CHECK_MS until the grace runs out. */
   private closeIfIdle(): void {
-    if (this.closing && !this.busy) this.destroy(this.closing.reason);
+    const closing = this.closing;
+    if (!closing || this.current === 'closed') return;
+    if (!this.busy) return this.destroy(closing.reason);
+    closing.poll = this.clock.setTimeout(() => this.closeIfIdle(), IDLE_CHECK_MS);
   }
-}
-
-/** A frame to queue: its head, and its payload when it has one. */
-function withData(head: Uint8Array, data: Uint8Array | undefined, rest: Pick<Outgoing, 'requestId' | 'answer'>): Outgoing {
-  return data?.length ? { bytes: head, data, size: head.length + data.length, ...rest } : { bytes: head, size: head.length, ...rest };
-}
-
-/**
- * One buffer that every outgoing frame with a payload is put together in. A browser's data channel copies
- * what it is given before send returns, so the buffer is free again at once; a new buffer per chunk cost
- * more than the copy (fresh memory is slow to touch: about 4 ms per MiB in a tab here).
- */
-let assembly: Uint8Array | undefined;
-
-/** The bytes to hand to the channel for `item`. */
-function message(item: Outgoing, channel: RTCDataChannel): Uint8Array {
-  if (!item.data) return item.bytes;
-  // A Node peer's data channel (werift) keeps a reference to what it sends: that needs bytes of its own.
-  const copiesOnSend = typeof RTCDataChannel === 'function' && channel instanceof RTCDataChannel;
-  const target = copiesOnSend ? (assembly ??= new Uint8Array(MAX_FRAME_BYTES)).subarray(0, item.size) : new Uint8Array(item.size);
-  target.set(item.bytes);
-  target.set(item.data, item.bytes.length);
-  return target;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BlobAssembler, CHUNKS_PER_BLOB } from '../../client/node/blob-assembler';
+import { BlobAssembler, CHUNKS_PER_BLOB } from '../../client/dht/blob-assembler';
 import { Rng } from '../../shared/sim/rng';
 
 function chunked(rng: Rng, chunks: number): Uint8Array[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkReader, sourceFromBlob, type BlobLike } from '../../client/node/blob-source';
+import { chunkReader, sourceFromBlob, type BlobLike } from '../../client/dht/blob-source';
 import { syncDigest } from '../../shared/sim/digest';
 import { sourceFromBytes } from '../../shared/transfer/source';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { downloadFolder, downloadTarget } from '../../client/node/download-target';
+import { downloadFolder, downloadTarget } from '../../client/dht/download-target';
 import type { FileMeta } from '../../shared/ring/types';
 
 /** An in-memory stand-in for the origin private file system: directories of byte arrays. */

@@ -3,7 +3,7 @@
  * whose chunk replies lie, and the counters that show a tab noticed (transport drops, ring node stats).
  */
 import type { BrowserContext, Page } from 'playwright-core';
-import type { TransportStats } from '../../client/net/peer-transport';
+import type { TransportStats } from '../../client/net/transport-stats';
 import type { NodeStats } from '../../shared/ring/node';
 
 /** Base64 keeps page.evaluate's payload small: a number[] would be several times the bytes. */

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import type { Link } from '../../client/net/link';
+import type { SignalStatus } from '../../client/net/signal-client';
+import { OVERLAY_ANSWER_TIMEOUT_MS, SignalPaths } from '../../client/net/signal-paths';
+import { TransportError } from '../../client/net/transport-error';
+import { SimClock } from '../../shared/sim/clock';
+import type { SignalData } from '../../shared/wire/signal';
+import { FakeLink, openLink, quietLog } from './fake-link';
+
+const OFFER: SignalData = { type: 'offer', sdp: 'v=0' };
+
+function setup(links: FakeLink[], status: SignalStatus = 'online') {
+  const clock = new SimClock();
+  const inUse = new Map<string, Link>(links.map((link) => [link.peer, link]));
+  const server = { status, sent: [] as Array<{ to: string; data: SignalData }>, send: (to: string, data: SignalData) => server.sent.push({ to, data }) };
+  const restarted: string[] = [];
+  const drops: string[] = [];
+  const paths = new SignalPaths({
+    address: 'm',
+    server,
+    clock,
+    log: quietLog,
+    openLinks: () => [...inUse.values()].filter((link) => link.state === 'open'),
+    current: (peer) => inUse.get(peer),
+    restart: (link) => restarted.push(link.peer),
+    drop: (reason) => drops.push(reason),
+  });
+  return { clock, inUse, server, paths, restarted, drops };
+}
+
+/** A link we are setting up to `peer`, in the transport's map. */
+function connecting(inUse: Map<string, Link>, peer: string, path: 'overlay' | 'server'): FakeLink {
+  const link = new FakeLink({ peer, initiator: true, path });
+  inUse.set(peer, link);
+  return link;
+}
+
+describe('SignalPaths', () => {
+  it('signals through the overlay only with an open link, and outside the ring only while the server is down', () => {
+    expect(setup([]).paths.choose(true)).toBe('server');
+    expect(setup([openLink('a')]).paths.choose(true)).toBe('overlay');
+    expect(setup([openLink('a')]).paths.choose(false)).toBe('server');
+    expect(setup([openLink('a')], 'offline').paths.choose(false)).toBe('overlay');
+  });
+
+  it('relays a signal to the link closest to the target, and falls back on the server once no link is left', () => {
+    const hop = openLink('z');
+    const { inUse, paths, server } = setup([hop]);
+    const link = connecting(inUse, 'x', 'overlay');
+    paths.send(link, OFFER);
+    expect(hop.requests).toEqual([{ body: { type: 'relay', from: 'm', to: 'x', hops: 0, signal: OFFER } }]);
+    hop.state = 'closed';
+    paths.send(link, OFFER);
+    expect(link.path).toBe('server');
+    expect(server.sent).toEqual([{ to: 'x', data: OFFER }]);
+    expect(paths.counts).toMatchObject({ viaOverlay: 1, viaServer: 1 });
+  });
+
+  it('starts a connection again through the server when the overlay brings no answer in time, unless the peer was heard', async () => {
+    const { clock, inUse, paths, restarted } = setup([openLink('z')]);
+    const silent = connecting(inUse, 'x', 'overlay');
+    const heard = connecting(inUse, 'y', 'overlay');
+    paths.started(silent);
+    paths.started(heard);
+    heard.signal({ type: 'answer', sdp: 'v=0' });
+    await clock.runFor(OVERLAY_ANSWER_TIMEOUT_MS - 1);
+    expect(restarted).toEqual([]);
+    await clock.runFor(1);
+    expect(restarted).toEqual(['x']);
+    expect(paths.counts.overlayFallbacks).toBe(1);
+  });
+
+  it('ends a connection the overlay refused when the server is down too', async () => {
+    const hop = openLink('z');
+    hop.respond = () => Promise.reject(new TransportError('no-route', 'no route to x'));
+    const { clock, inUse, paths, restarted, drops } = setup([hop], 'offline');
+    const link = connecting(inUse, 'x', 'overlay');
+    paths.send(link, OFFER);
+    await clock.settle();
+    expect(drops).toEqual(['relay-failed']);
+    expect(link.state).toBe('closed');
+    expect(link.closedWith?.message).toMatch(/signaling server is offline/);
+    expect(restarted).toEqual([]);
+  });
+
+  it('hands back a signal for us, passes on one for another peer, and refuses spoofed, looping and exhausted ones', () => {
+    const from = openLink('a');
+    const next = openLink('z');
+    const { paths } = setup([from, next]);
+    const relay = (over: Partial<{ from: string; to: string; hops: number }>) => ({ type: 'relay' as const, from: 'a', to: 'm', hops: 0, signal: OFFER, ...over });
+    expect(paths.received(from, relay({}))).toEqual({ ok: true, signal: OFFER });
+    expect(paths.received(from, relay({ to: 'z' }))).toEqual({ ok: true });
+    expect(next.requests).toHaveLength(1);
+    expect(paths.received(from, relay({ from: 'b' }))).toMatchObject({ ok: false, reason: 'spoofed-from' });
+    expect(paths.received(from, relay({ from: 'm', hops: 1 }))).toMatchObject({ ok: false, reason: 'relay-loop' });
+    expect(paths.received(from, relay({ to: 'z', hops: 15 }))).toMatchObject({ ok: false, reason: 'relay-hops' });
+    expect(paths.counts).toMatchObject({ overlayIn: 1, relayed: 1 });
+  });
+});
