@@ -67,6 +67,11 @@ export class AbortError extends RingError {
   }
 }
 
+/** Throws the AbortError a put or get rejects with once its caller's `signal` aborted it. */
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw new AbortError(`${what} aborted`);
+}
+
 export class TransportError extends Error {
   constructor(
     /** A TransportErrorCode, or the code an error reply carried from the remote handler. */
