@@ -11,6 +11,7 @@ import { Fetch } from './files/fetch';
 import { Get, type GetOptions, type Sink } from './files/get';
 import { LocalFiles } from './files/local-files';
 import { Offers } from './files/offer';
+import type { FileParts } from './files/parts';
 import { Put, type PutOptions } from './files/put';
 import { Replication } from './files/replication';
 import { serveHandlers } from './files/serve';
@@ -49,22 +50,22 @@ export class ChordNode {
     ({ address: this.address, key: this.key, config: this.config, stats: this.stats, routing: this.routing } = ctx);
     const rpc = new Rpc(ctx);
     this.lookups = new Lookup(ctx, rpc);
-    this.local = new LocalFiles(opts.store, opts.clock, () => ctx.changed());
-    const fetch = new Fetch(ctx, rpc, this.local);
-    const offers = new Offers(ctx, rpc, this.local, fetch);
-    this.replication = new Replication(ctx, rpc, this.lookups, this.local, offers);
+    const local = (this.local = new LocalFiles(opts.store, opts.clock, () => ctx.changed()));
+    const fetch = new Fetch(ctx, rpc, local);
+    const parts: FileParts = { ctx, rpc, lookup: this.lookups, local, fetch, offers: new Offers(ctx, rpc, local, fetch) };
+    this.replication = new Replication(parts);
     // As go-chord's Delegate: a change of our neighbours reaches storage as an event, which decides what to move.
     this.maintenance = new Maintenance(ctx, rpc, this.lookups, () => {
       this.replication.soon();
       ctx.changed();
     });
-    this.puts = new Put(ctx, rpc, this.lookups, this.local, offers, this.replication);
-    this.gets = new Get(ctx, rpc, this.lookups, this.local, fetch);
+    this.puts = new Put(parts, this.replication);
+    this.gets = new Get(parts);
     const inbound = new Inbound(ctx, {
       ...this.maintenance.handlers(),
       ...this.lookups.handlers(),
       ...this.replication.handlers(),
-      ...serveHandlers(ctx, this.local),
+      ...serveHandlers(ctx, local),
     });
     opts.transport.listen((from, msg) => inbound.handle(from, msg));
     opts.transport.onPeerDown?.((peer) => this.maintenance.peerDown(peer));

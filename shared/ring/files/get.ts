@@ -1,15 +1,12 @@
 /** A get: asks the replicas what they hold under a name, then reads the newest version from those that have it. */
 import { OPERATION_ATTEMPTS } from '../../constants';
 import { toWireMeta, type WireMeta } from '../../wire/peer';
-import type { RingContext } from '../context';
 import { RingError, errorCode, errorMessage, throwIfAborted } from '../errors';
-import type { Lookup } from '../lookup';
-import type { Rpc } from '../rpc';
 import { sleep } from '../timers';
 import type { Address, FileMeta } from '../types';
-import type { Fetch, TransferProgress } from './fetch';
+import type { TransferProgress } from './fetch';
 import { inlineMeta } from './inline';
-import type { LocalFiles } from './local-files';
+import type { FileParts } from './parts';
 
 export interface GetOptions extends TransferProgress {
   /**
@@ -28,20 +25,15 @@ type Held = { meta: WireMeta; data?: Uint8Array };
 const META_GRACE_MS = 250;
 
 export class Get {
-  constructor(
-    private readonly ctx: RingContext,
-    private readonly rpc: Rpc,
-    private readonly lookup: Lookup,
-    private readonly local: LocalFiles,
-    private readonly fetch: Fetch,
-  ) {}
+  constructor(private readonly parts: FileParts) {}
 
   /** Reads a file from the ring into `sink` (chunks may come in any order). Resolves to null when no replica has it. */
   async run(name: string, sink: Sink, opts: GetOptions = {}): Promise<FileMeta | null> {
-    this.ctx.requireJoined();
+    const { ctx } = this.parts;
+    ctx.requireJoined();
     throwIfAborted(opts.signal, `get of ${name}`);
     // Without a signal of the caller's, each step takes the session's as it is then (a leave ends it).
-    const signal = opts.signal && this.ctx.signalWith(opts.signal);
+    const signal = opts.signal && ctx.signalWith(opts.signal);
     try {
       return await this.read(name, sink, opts, signal);
     } catch (err) {
@@ -51,14 +43,15 @@ export class Get {
   }
 
   private async read(name: string, sink: Sink, opts: GetOptions, signal: AbortSignal | undefined): Promise<FileMeta | null> {
+    const { ctx, lookup, local, fetch } = this.parts;
     const got = new Set<number>();
     let gotRoot: string | undefined;
     let noneSeen = 0;
     let lastError: unknown;
     for (let attempt = 0; attempt < OPERATION_ATTEMPTS; attempt++) {
       try {
-        const { replicas } = await this.lookup.run(this.ctx.keyOf(name), this.ctx.address, signal);
-        const candidates = [...new Set([...replicas.slice(0, this.ctx.config.r), ...(this.local.get(name) ? [this.ctx.address] : [])])];
+        const { replicas } = await lookup.run(ctx.keyOf(name), ctx.address, signal);
+        const candidates = [...new Set([...replicas.slice(0, ctx.config.r), ...(local.get(name) ? [ctx.address] : [])])];
         const held = await this.metasAt(candidates, name, signal);
         const first = held.find((h): h is Held => !!h);
         if (!first) {
@@ -68,7 +61,7 @@ export class Get {
         }
         const found = first.meta;
         // A small file came with its meta: checked against the root like any chunk, it is the whole get.
-        const inline = first.data && (await inlineMeta(found, first.data, this.ctx.digest).catch(() => undefined));
+        const inline = first.data && (await inlineMeta(found, first.data, ctx.digest).catch(() => undefined));
         if (inline) {
           await opts.onStart?.(inline);
           await sink(0, first.data!);
@@ -76,7 +69,7 @@ export class Get {
           return inline;
         }
         const sources = candidates.filter((_, i) => held[i]?.meta.root === found.root);
-        const chosen = await this.fetch.fullMeta(found, sources, signal);
+        const chosen = await fetch.fullMeta(found, sources, signal);
         if (gotRoot !== chosen.root) got.clear(); // a newer version: chunks of the old one do not count
         gotRoot = chosen.root;
         await opts.onStart?.(chosen);
@@ -84,12 +77,12 @@ export class Get {
           await sink(index, data);
           got.add(index);
         };
-        await this.fetch.pull(chosen, sources, write, { have: got, onProgress: opts.onProgress, signal });
+        await fetch.pull(chosen, sources, write, { have: got, onProgress: opts.onProgress, signal });
         return chosen;
       } catch (err) {
         lastError = err;
         if (errorCode(err) === 'aborted') throw err;
-        await sleep(this.ctx.clock, this.ctx.config.stabilizeMs, signal ?? this.ctx.signal);
+        await sleep(ctx.clock, ctx.config.stabilizeMs, signal ?? ctx.signal);
       }
     }
     throw new RingError('all-replicas-failed', `get of ${name} failed after all replicas: ${errorMessage(lastError)}`);
@@ -101,20 +94,21 @@ export class Get {
    * that carries a small file's bytes ends the wait at once.
    */
   private metasAt(peers: Address[], name: string, signal: AbortSignal | undefined): Promise<Array<Held | null | undefined>> {
+    const { ctx } = this.parts;
     const metas = new Array<Held | null | undefined>(peers.length).fill(undefined);
     if (peers.length === 0) return Promise.resolve(metas);
     return new Promise((resolve) => {
       let pending = peers.length;
       let grace: unknown;
       const done = () => {
-        this.ctx.clock.clearTimeout(grace);
+        ctx.clock.clearTimeout(grace);
         resolve([...metas]);
       };
       peers.forEach((peer, i) =>
         void this.metaAt(peer, name, signal).then((meta) => {
           metas[i] = meta;
           if (--pending === 0 || meta?.data) done();
-          else if (meta && grace === undefined) grace = this.ctx.clock.setTimeout(done, META_GRACE_MS);
+          else if (meta && grace === undefined) grace = ctx.clock.setTimeout(done, META_GRACE_MS);
         }),
       );
     });
@@ -122,12 +116,13 @@ export class Get {
 
   /** A replica's metadata for `name` (with the bytes of a small file): null when it has none, undefined when it did not answer. */
   private async metaAt(peer: Address, name: string, signal: AbortSignal | undefined): Promise<Held | null | undefined> {
-    if (peer === this.ctx.address) {
-      const meta = this.local.get(name)?.meta;
+    const { ctx, rpc, local } = this.parts;
+    if (peer === ctx.address) {
+      const meta = local.get(name)?.meta;
       return meta ? { meta: toWireMeta(meta) } : null;
     }
     try {
-      const { reply, data } = await this.rpc.request(peer, { type: 'meta', name }, { timeoutMs: this.rpc.transferRequestTimeout(), suspect: false, signal });
+      const { reply, data } = await rpc.request(peer, { type: 'meta', name }, { timeoutMs: rpc.transferRequestTimeout(), suspect: false, signal });
       return reply.meta ? { meta: reply.meta, data } : null;
     } catch {
       return undefined;

@@ -4,15 +4,11 @@
  */
 import { OPERATION_ATTEMPTS } from '../../constants';
 import { toWireMeta } from '../../wire/peer';
-import type { RingContext } from '../context';
 import { RingError, errorCode, errorMessage, throwIfAborted } from '../errors';
-import type { Lookup } from '../lookup';
-import type { Rpc } from '../rpc';
 import { sleep } from '../timers';
 import type { Address, ChunkSource, FileMeta } from '../types';
 import type { TransferProgress } from './fetch';
-import type { LocalFiles } from './local-files';
-import type { Offers } from './offer';
+import type { FileParts } from './parts';
 import type { Replication } from './replication';
 
 export interface PutOptions extends TransferProgress {
@@ -28,11 +24,7 @@ const FINAL: ReadonlySet<string> = new Set(['aborted', 'quota-exceeded', 'not-jo
 
 export class Put {
   constructor(
-    private readonly ctx: RingContext,
-    private readonly rpc: Rpc,
-    private readonly lookup: Lookup,
-    private readonly local: LocalFiles,
-    private readonly offers: Offers,
+    private readonly parts: FileParts,
     private readonly replication: Replication,
   ) {}
 
@@ -42,12 +34,13 @@ export class Put {
    * the file is served until its backups are made whatever the signal does.
    */
   async run(source: ChunkSource, opts: PutOptions = {}): Promise<void> {
+    const { ctx, local } = this.parts;
     const { meta } = source;
-    this.ctx.requireJoined();
+    ctx.requireJoined();
     throwIfAborted(opts.signal, `put of ${meta.name}`);
     // Without a signal of the caller's, each step takes the session's as it is then (a leave ends it).
-    const signal = opts.signal && this.ctx.signalWith(opts.signal);
-    const stopServing = this.local.serve(source);
+    const signal = opts.signal && ctx.signalWith(opts.signal);
+    const stopServing = local.serve(source);
     let owner: Address;
     try {
       owner = await this.storeAtOwner(meta, signal);
@@ -65,17 +58,18 @@ export class Put {
 
   /** Has the file's owner store it; resolves to that owner. */
   private async storeAtOwner(meta: FileMeta, signal?: AbortSignal): Promise<Address> {
+    const { ctx, lookup } = this.parts;
     let lastError: unknown;
     for (let attempt = 0; attempt < OPERATION_ATTEMPTS; attempt++) {
       try {
-        const { owner } = await this.lookup.run(this.ctx.keyOf(meta.name), this.ctx.address, signal);
-        if (owner === this.ctx.address) await this.replication.accept(toWireMeta(meta), 'file', [this.ctx.address], true);
+        const { owner } = await lookup.run(ctx.keyOf(meta.name), ctx.address, signal);
+        if (owner === ctx.address) await this.replication.accept(toWireMeta(meta), 'file', [ctx.address], true);
         else await this.offerToOwner(owner, meta, signal);
         return owner;
       } catch (err) {
         lastError = err;
         if (FINAL.has(errorCode(err) ?? '')) throw err;
-        await sleep(this.ctx.clock, this.ctx.config.stabilizeMs, signal ?? this.ctx.signal);
+        await sleep(ctx.clock, ctx.config.stabilizeMs, signal ?? ctx.signal);
       }
     }
     throw new RingError('all-replicas-failed', `put of ${meta.name} failed: ${errorMessage(lastError)}`);
@@ -86,18 +80,19 @@ export class Put {
    * transfer it is already running); before giving up we ask whether it holds the file after all.
    */
   private async offerToOwner(owner: Address, meta: FileMeta, signal?: AbortSignal): Promise<void> {
-    const inline = await this.offers.inlineData(meta);
+    const { ctx, rpc, offers } = this.parts;
+    const inline = await offers.inlineData(meta);
     let lastError: unknown;
     for (let attempt = 0; attempt < OPERATION_ATTEMPTS; attempt++) {
       try {
-        await this.offers.send(owner, meta, { role: 'file', sources: [this.ctx.address], replicate: true, inline, suspect: true, signal });
+        await offers.send(owner, meta, { role: 'file', sources: [ctx.address], replicate: true, inline, suspect: true, signal });
         return;
       } catch (err) {
         if (errorCode(err) !== 'timeout') throw err;
         lastError = err;
       }
     }
-    const { reply } = await this.rpc.request(owner, { type: 'digest', entries: [{ name: meta.name, root: meta.root }] }, { signal });
+    const { reply } = await rpc.request(owner, { type: 'digest', entries: [{ name: meta.name, root: meta.root }] }, { signal });
     if (reply.names.length > 0) throw lastError;
   }
 
@@ -107,24 +102,25 @@ export class Put {
    * Never throws; after the last attempt the owner's periodic replication is left to finish the job.
    */
   private async awaitBackups(meta: FileMeta, owner: Address, signal?: AbortSignal): Promise<void> {
+    const { ctx, rpc, local } = this.parts;
     const request = { type: 'replicas', name: meta.name, root: meta.root } as const;
-    for (let attempt = 0; attempt < OPERATION_ATTEMPTS && !(signal ?? this.ctx.signal).aborted; attempt++) {
+    for (let attempt = 0; attempt < OPERATION_ATTEMPTS && !(signal ?? ctx.signal).aborted; attempt++) {
       try {
-        if (owner !== this.ctx.address) await this.rpc.request(owner, request, { timeoutMs: this.rpc.transferTimeout(meta), suspect: false, signal });
+        if (owner !== ctx.address) await rpc.request(owner, request, { timeoutMs: rpc.transferTimeout(meta), suspect: false, signal });
         // Not held here any more: a later put replaced ours, and its own putter looks after it.
-        else if (this.local.holds(meta.name, meta.root)) await this.replication.copies(this.local.get(meta.name)!);
+        else if (local.holds(meta.name, meta.root)) await this.replication.copies(local.get(meta.name)!);
         return;
       } catch (err) {
         if (errorCode(err) === 'superseded') return;
-        this.ctx.log.debug('backups-unconfirmed', { name: meta.name, owner, reason: errorMessage(err) });
+        ctx.log.debug('backups-unconfirmed', { name: meta.name, owner, reason: errorMessage(err) });
       }
       try {
-        await sleep(this.ctx.clock, this.ctx.config.stabilizeMs, signal ?? this.ctx.signal);
+        await sleep(ctx.clock, ctx.config.stabilizeMs, signal ?? ctx.signal);
         owner = await this.storeAtOwner(meta, signal);
       } catch (err) {
-        this.ctx.log.debug('put-restore-failed', { name: meta.name, reason: errorMessage(err) });
+        ctx.log.debug('put-restore-failed', { name: meta.name, reason: errorMessage(err) });
       }
     }
-    if (!(signal ?? this.ctx.signal).aborted) this.ctx.log.warn('backups-unconfirmed', { name: meta.name, owner });
+    if (!(signal ?? ctx.signal).aborted) ctx.log.warn('backups-unconfirmed', { name: meta.name, owner });
   }
 }

@@ -7,17 +7,13 @@
  */
 import { DIGEST_BATCH } from '../../constants';
 import type { WireMeta } from '../../wire/peer';
-import type { RingContext } from '../context';
 import { RingError, errorMessage } from '../errors';
 import { betweenRightIncl, distance } from '../id';
 import type { Handlers } from '../inbound';
-import type { Lookup } from '../lookup';
 import { inParallel } from '../parallel';
-import type { Rpc } from '../rpc';
 import type { Address, FileMeta, Role, StoredFile } from '../types';
 import { inlineable } from './inline';
-import type { LocalFiles } from './local-files';
-import type { Offers } from './offer';
+import type { FileParts } from './parts';
 import { place } from './placement';
 
 /** Files relocated per round, so one round after a big membership change stays short. */
@@ -41,25 +37,20 @@ export class Replication {
   private scanning = false;
   private again = false;
 
-  constructor(
-    private readonly ctx: RingContext,
-    private readonly rpc: Rpc,
-    private readonly lookup: Lookup,
-    private readonly local: LocalFiles,
-    private readonly offers: Offers,
-  ) {}
+  constructor(private readonly parts: FileParts) {}
 
   handlers(): Pick<Handlers, 'digest' | 'offer' | 'replicas'> {
+    const { ctx, local } = this.parts;
     return {
       digest: (from, req) => {
         this.forget(from);
-        return { body: { type: 'missing', names: req.entries.filter((e) => !this.local.holds(e.name, e.root)).map((e) => e.name) } };
+        return { body: { type: 'missing', names: req.entries.filter((e) => !local.holds(e.name, e.root)).map((e) => e.name) } };
       },
       offer: async (_from, req, data) => ({ body: { type: 'stored', replicas: await this.accept(req.meta, req.role, req.sources, req.replicate, data) } }),
       replicas: async (_from, req) => {
-        const file = this.local.get(req.name);
-        if (!file) throw new RingError('all-replicas-failed', `${this.ctx.address} holds no ${req.name}`);
-        if (file.meta.root !== req.root) throw new RingError('superseded', `${this.ctx.address} holds another version of ${req.name}`);
+        const file = local.get(req.name);
+        if (!file) throw new RingError('all-replicas-failed', `${ctx.address} holds no ${req.name}`);
+        if (file.meta.root !== req.root) throw new RingError('superseded', `${ctx.address} holds another version of ${req.name}`);
         return { body: { type: 'stored', replicas: await this.copies(file) } };
       },
     };
@@ -71,7 +62,8 @@ export class Replication {
    * putter hears they are made it keeps offering the file, so no single crash loses it meanwhile.
    */
   async accept(wire: WireMeta, hint: Role, sources: Address[], replicate: boolean, inline?: Uint8Array): Promise<number> {
-    const meta = await this.offers.accept(wire, hint, sources, inline);
+    const { offers } = this.parts;
+    const meta = await offers.accept(wire, hint, sources, inline);
     if (replicate) void this.backUp(meta, sources, inline);
     return 1;
   }
@@ -81,9 +73,10 @@ export class Replication {
    * (a digest; what one lacks is sent).
    */
   async copies(file: StoredFile): Promise<number> {
+    const { ctx } = this.parts;
     const running = this.backups.get(file.meta.root);
     if (running) return running;
-    const targets = this.ctx.routing.backupHolders();
+    const targets = ctx.routing.backupHolders();
     const results = await Promise.all(targets.map((peer) => this.ensureHeld(peer, [file], 'backup')));
     return 1 + results.filter((r) => r.failure === undefined && r.held.length > 0).length;
   }
@@ -93,13 +86,14 @@ export class Replication {
    * `sources`. One run per version at a time; resolves to the copies there are, ours included.
    */
   private backUp(meta: FileMeta, sources: Address[], inline?: Uint8Array): Promise<number> {
+    const { ctx, offers } = this.parts;
     const running = this.backups.get(meta.root);
     if (running) return running;
-    const targets = this.ctx.routing.backupHolders();
-    const offers = targets.map((peer, i) =>
-      this.offers.send(peer, meta, { role: 'backup', sources: [...targets.slice(0, i).reverse(), this.ctx.address, ...sources], replicate: false, inline, suspect: false }),
+    const targets = ctx.routing.backupHolders();
+    const sent = targets.map((peer, i) =>
+      offers.send(peer, meta, { role: 'backup', sources: [...targets.slice(0, i).reverse(), ctx.address, ...sources], replicate: false, inline, suspect: false }),
     );
-    const run = Promise.allSettled(offers).then((results) => 1 + results.filter((r) => r.status === 'fulfilled').length);
+    const run = Promise.allSettled(sent).then((results) => 1 + results.filter((r) => r.status === 'fulfilled').length);
     this.backups.set(meta.root, run);
     void run.finally(() => this.backups.delete(meta.root));
     return run;
@@ -107,7 +101,8 @@ export class Replication {
 
   /** Before a graceful leave: every file we hold goes to the peers that take our place (the first owns what we owned). */
   async handOver(successors: Address[]): Promise<void> {
-    await Promise.all(successors.map((peer, i) => this.ensureHeld(peer, this.local.all(), i === 0 ? 'file' : 'backup')));
+    const { local } = this.parts;
+    await Promise.all(successors.map((peer, i) => this.ensureHeld(peer, local.all(), i === 0 ? 'file' : 'backup')));
   }
 
   /**
@@ -126,6 +121,7 @@ export class Replication {
 
   /** Compares what we hold with the ring and starts the transfers that are missing; never waits for them. */
   async run(): Promise<void> {
+    const { ctx } = this.parts;
     if (this.scanning) {
       this.again = true;
       return;
@@ -135,22 +131,23 @@ export class Replication {
       do {
         this.again = false;
         await this.scan();
-      } while (this.again && this.ctx.joined);
+      } while (this.again && ctx.joined);
     } catch (err) {
-      this.ctx.log.debug('replication-round-failed', { reason: errorMessage(err) });
+      ctx.log.debug('replication-round-failed', { reason: errorMessage(err) });
     } finally {
       this.scanning = false;
     }
   }
 
   private async scan(): Promise<void> {
-    if (!this.ctx.joined) return;
-    if (++this.round % this.ctx.config.resyncRounds === 0) this.synced.clear();
-    const { owned, backedUp, misplaced } = place(this.local.all(), this.ctx.routing, (name) => this.ctx.keyOf(name));
-    for (const file of owned) await this.local.setRole(file.meta.name, 'file');
-    const version = this.local.version;
+    const { ctx, local } = this.parts;
+    if (!ctx.joined) return;
+    if (++this.round % ctx.config.resyncRounds === 0) this.synced.clear();
+    const { owned, backedUp, misplaced } = place(local.all(), ctx.routing, (name) => ctx.keyOf(name));
+    for (const file of owned) await local.setRole(file.meta.name, 'file');
+    const version = local.version;
     // The owner's part: its r - 1 successors must hold everything it owns.
-    for (const peer of this.ctx.routing.backupHolders()) {
+    for (const peer of ctx.routing.backupHolders()) {
       this.sync(peer, owned, 'backup', version);
     }
     // The backup's part: after joins that raced, a new owner can lack a file only its backups hold.
@@ -163,36 +160,38 @@ export class Replication {
 
   /** Starts making `peer` hold `files` (in `role`), unless it was found to at `version` or a transfer to it is under way. */
   private sync(peer: Address, files: StoredFile[], role: Role, version: number): void {
+    const { ctx, local } = this.parts;
     const key = `${role}:${peer}`;
     if (this.synced.get(key) === version || this.inFlight.has(key)) return;
     this.inFlight.add(key);
     this.ensureHeld(peer, files, role)
       .then(({ failure }) => {
         if (failure === undefined) this.synced.set(key, version);
-        else this.ctx.log.debug('replica-sync-failed', { peer, role, reason: errorMessage(failure) });
+        else ctx.log.debug('replica-sync-failed', { peer, role, reason: errorMessage(failure) });
       })
       .finally(() => {
         this.inFlight.delete(key);
         // What we hold changed while we sent: look again now rather than at the next tick.
-        if (this.local.version !== version) this.soon();
+        if (local.version !== version) this.soon();
       });
   }
 
   /** Files we should not own (a peer joined before us) or not hold at all: give them to their owner, then demote or drop. */
   private async relocate(files: StoredFile[]): Promise<void> {
+    const { ctx, rpc } = this.parts;
     const byOwner = await this.owners(files);
     await Promise.all(
       [...byOwner].map(async ([owner, files]) => {
         // Only what the owner is known to hold is let go; the rest waits for the next round.
         const { held, failure } = await this.ensureHeld(owner, files, 'file');
-        if (failure !== undefined) this.ctx.log.debug('relocate-failed', { owner, files: files.length, reason: errorMessage(failure) });
+        if (failure !== undefined) ctx.log.debug('relocate-failed', { owner, files: files.length, reason: errorMessage(failure) });
         const dropped: StoredFile[] = [];
         for (const file of held) if (await this.letGo(file.meta.name, file.meta.root)) dropped.push(file);
         // Our view of the ring may be behind the owner's, which may count on us as a backup and have checked us
         // just before the drop: a digest now makes it check again (see forget) and push back what it wants here.
         if (dropped.length > 0) {
           const entries = dropped.slice(0, DIGEST_BATCH).map((f) => ({ name: f.meta.name, root: f.meta.root }));
-          await this.rpc.request(owner, { type: 'digest', entries }, { suspect: false }).catch(() => undefined);
+          await rpc.request(owner, { type: 'digest', entries }, { suspect: false }).catch(() => undefined);
         }
       }),
     );
@@ -203,10 +202,11 @@ export class Replication {
    * key from a looked-up key up to its owner's has that owner too (no peer lies between them).
    */
   private async owners(files: StoredFile[]): Promise<Map<Address, StoredFile[]>> {
-    const { key: self, config } = this.ctx;
+    const { ctx, lookup } = this.parts;
+    const { key: self, config } = ctx;
     const keyed = files
       .map((file) => {
-        const key = this.ctx.keyOf(file.meta.name);
+        const key = ctx.keyOf(file.meta.name);
         return { file, key, from: distance(self, key, config.m) };
       })
       .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
@@ -215,27 +215,28 @@ export class Replication {
       const first = keyed[i]!.key;
       let owner: Address;
       try {
-        ({ owner } = await this.lookup.run(first));
+        ({ owner } = await lookup.run(first));
       } catch (err) {
-        this.ctx.log.debug('relocate-lookup-failed', { reason: errorMessage(err) });
+        ctx.log.debug('relocate-lookup-failed', { reason: errorMessage(err) });
         i++;
         continue;
       }
-      const ownerKey = this.ctx.keyOf(owner);
+      const ownerKey = ctx.keyOf(owner);
       const run: StoredFile[] = [];
       while (i < keyed.length && (keyed[i]!.key === first || (ownerKey !== first && betweenRightIncl(keyed[i]!.key, first, ownerKey)))) run.push(keyed[i++]!.file);
-      if (owner !== this.ctx.address) byOwner.set(owner, [...(byOwner.get(owner) ?? []), ...run]);
+      if (owner !== ctx.address) byOwner.set(owner, [...(byOwner.get(owner) ?? []), ...run]);
     }
     return byOwner;
   }
 
   /** Demotes a file the owner now holds to a backup, or drops it if we are no replica; true when dropped. */
   private async letGo(name: string, root: string): Promise<boolean> {
-    if (!this.local.holds(name, root)) return false; // replaced meanwhile
-    const role = this.ctx.routing.roleOf(this.ctx.keyOf(name));
-    if (role === 'backup') await this.local.setRole(name, 'backup');
+    const { ctx, local } = this.parts;
+    if (!local.holds(name, root)) return false; // replaced meanwhile
+    const role = ctx.routing.roleOf(ctx.keyOf(name));
+    if (role === 'backup') await local.setRole(name, 'backup');
     if (role !== 'none') return false;
-    await this.local.remove(name);
+    await local.remove(name);
     return true;
   }
 
@@ -245,6 +246,7 @@ export class Replication {
    * is now known to hold, and the first failure if any file could not be asked about or sent.
    */
   private async ensureHeld(peer: Address, files: StoredFile[], hint: Role): Promise<{ held: StoredFile[]; failure?: unknown }> {
+    const { ctx, rpc, offers } = this.parts;
     const held: StoredFile[] = [];
     const missing: StoredFile[] = [];
     let failure: unknown;
@@ -254,13 +256,13 @@ export class Replication {
       batches.map((batch) => async () => {
         const entries = batch.map((f) => ({ name: f.meta.name, root: f.meta.root }));
         // Bulk requests, many in flight: failure detection is the heartbeats' job, not theirs.
-        const { reply } = await this.rpc.request(peer, { type: 'digest', entries }, { suspect: false });
+        const { reply } = await rpc.request(peer, { type: 'digest', entries }, { suspect: false });
         for (const file of batch) (reply.names.includes(file.meta.name) ? missing : held).push(file);
       }),
       PARALLEL_DIGESTS,
     ).catch(fail);
     const send = (file: StoredFile) => async () => {
-      await this.offers.send(peer, file.meta, { role: hint, sources: [this.ctx.address], replicate: false, suspect: false });
+      await offers.send(peer, file.meta, { role: hint, sources: [ctx.address], replicate: false, suspect: false });
       held.push(file);
     };
     await Promise.all([
