@@ -51,7 +51,7 @@ export class Offers {
   }
 
   /** Stores an offered file: pulled from `sources`, or `inline`, checked against its root first. Resolves to its full metadata. */
-  async accept(wire: WireMeta, hint: Role, sources: Address[], inline?: Uint8Array): Promise<FileMeta> {
+  async store(wire: WireMeta, hint: Role, sources: Address[], inline?: Uint8Array): Promise<FileMeta> {
     const { ctx } = this;
     const meta = inline ? await inlineMeta(wire, inline, ctx.digest) : await this.fetch.fullMeta(wire, sources);
     await this.local.receive(

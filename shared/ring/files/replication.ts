@@ -57,13 +57,13 @@ export class Replication {
   }
 
   /**
-   * Stores an offered file. As the owner of a put (`replicate`) we answer once our own copy is stored and make
+   * Answers an offer: stores the file. As the owner of a put (`replicate`) we answer once our own copy is stored and make
    * the backups after: on a shared CPU the copies would otherwise slow the put down to a third, and until the
    * putter hears they are made it keeps offering the file, so no single crash loses it meanwhile.
    */
   async accept(wire: WireMeta, hint: Role, sources: Address[], replicate: boolean, inline?: Uint8Array): Promise<number> {
     const { offers } = this.parts;
-    const meta = await offers.accept(wire, hint, sources, inline);
+    const meta = await offers.store(wire, hint, sources, inline);
     if (replicate) void this.backUp(meta, sources, inline);
     return 1;
   }
