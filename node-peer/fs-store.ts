@@ -12,9 +12,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage } from '../shared/ring/errors';
+import { StoreError, errorMessage } from '../shared/ring/errors';
 import type { BlobStore, FileMeta, Logger, Role, StoredFile } from '../shared/ring/types';
-import { StoreError } from '../shared/sim/memory-store';
 import { parseMeta } from '../shared/wire/peer';
 
 const ROOT = /^[0-9a-f]{64}$/;

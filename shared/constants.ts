@@ -37,6 +37,8 @@ export const MAINTAIN_MS = 400;
 export const RPC_TIMEOUT_MS = 1000;
 /** A chunk request may wait behind a busy channel longer than a ping. */
 export const CHUNK_TIMEOUT_MS = 3000;
+/** Tries of a put or a get, each with a fresh lookup a stabilize period after the last, before it fails. */
+export const OPERATION_ATTEMPTS = 3;
 /** Lookup gives up after this many hops (a correct ring needs about log2 N). */
 export const MAX_LOOKUP_HOPS = 128;
 

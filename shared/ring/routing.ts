@@ -4,7 +4,7 @@
  * and left out of routing.
  */
 import { between, betweenRightIncl, distance } from './id';
-import type { Address, Clock } from './types';
+import type { Address, Clock, Role } from './types';
 
 const REMEMBERED_LIMIT = 64;
 const SUSPECT_AFTER_FAILURES = 2;
@@ -144,42 +144,25 @@ export class Routing {
     return found.slice(0, limit).map(([peer]) => peer);
   }
 
-  /** The closest peer we know that precedes `key`: the next hop of a lookup. Returns self when none is closer. */
-  closestPreceding(key: bigint, exclude?: ReadonlySet<Address>): Address {
-    let best = this.self;
-    let bestKey = this.selfKey;
-    const consider = (peer: Address | null) => {
-      if (peer === null || peer === best || peer === this.self || exclude?.has(peer) || this.isSuspected(peer)) return;
-      const k = this.keyOf(peer);
-      if (between(k, bestKey, key)) {
-        best = peer;
-        bestKey = k;
-      }
-    };
-    for (const s of this.successors) consider(s);
-    for (const f of this.fingers) consider(f);
-    return best;
-  }
-
   /** The first live successor that follows `key`'s owner range locally: key in (self, successor]. */
   ownsNext(key: bigint): boolean {
     return betweenRightIncl(key, this.selfKey, this.keyOf(this.successor));
   }
 
   /**
-   * What this node should hold of a key: 'owner' for (predecessor, self], 'replica' for the r - 1 ranges
-   * before that (we are one of their owners' backups), 'none' beyond, 'unknown' while the predecessor
-   * list is not filled in yet.
+   * The role in which this node should hold a key's file: 'file' (we own it) for (predecessor, self],
+   * 'backup' for the r - 1 ranges before that (we back up their owners), 'none' beyond, 'unknown' while the
+   * predecessor list is not filled in yet.
    */
-  responsibility(key: bigint): 'owner' | 'replica' | 'none' | 'unknown' {
-    if (this.alone) return 'owner';
+  roleOf(key: bigint): Role | 'none' | 'unknown' {
+    if (this.alone) return 'file';
     const pred = this.predecessor;
     if (pred === null || pred === this.self) return 'unknown';
-    if (betweenRightIncl(key, this.keyOf(pred), this.selfKey)) return 'owner';
-    if (this.predecessorsWrapped) return 'replica';
+    if (betweenRightIncl(key, this.keyOf(pred), this.selfKey)) return 'file';
+    if (this.predecessorsWrapped) return 'backup';
     const far = this.predecessors[this.r - 1];
     if (far === undefined) return 'unknown';
-    return betweenRightIncl(key, this.keyOf(far), this.selfKey) ? 'replica' : 'none';
+    return betweenRightIncl(key, this.keyOf(far), this.selfKey) ? 'backup' : 'none';
   }
 
   /** Which of our predecessors owns `key`, for a key in the ranges we back up. */

@@ -1,15 +1,6 @@
 /** A `BlobStore` in memory: what the simulator and unit tests give each node. Copies in and out, so nodes share nothing. */
+import { StoreError } from '../ring/errors';
 import type { BlobStore, FileMeta, Role, StoredFile } from '../ring/types';
-
-export class StoreError extends Error {
-  constructor(
-    readonly code: 'quota-exceeded' | 'missing-chunk' | 'not-found',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'StoreError';
-  }
-}
 
 export interface MemoryStoreOptions {
   /** Chunk bytes the store holds at most; putChunk beyond it throws code 'quota-exceeded'. */

@@ -9,22 +9,11 @@
  * - a request the caller gave up on is still delivered and handled; only its reply is discarded.
  * `onPeerDown` is deliberately absent so the ring must detect crashes itself.
  */
+import { TransportError, errorMessage, isErrorCode } from '../ring/errors';
 import type { Address, Envelope, RequestOptions, Transport } from '../ring/types';
 import type { SimClock } from './clock';
 import type { Rng } from './rng';
 import { copyEnvelope } from './wire-check';
-
-export type TransportErrorCode = 'timeout' | 'aborted' | 'unreachable' | 'closed' | 'bad-message' | 'remote-error';
-
-export class TransportError extends Error {
-  constructor(
-    readonly code: TransportErrorCode | string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'TransportError';
-  }
-}
 
 export interface SimNetworkOptions {
   clock: SimClock;
@@ -301,11 +290,10 @@ export class SimNetwork {
   }
 }
 
-/** What the caller sees of an error thrown by the remote handler: its message, and its code if it had one. */
+/** What the caller sees of an error thrown by the remote handler: its message, and its code if the list has it. */
 function remoteError(err: unknown, from: Address): TransportError {
   const code = (err as { code?: unknown } | null)?.code;
-  const message = err instanceof Error ? err.message : String(err);
-  return new TransportError(typeof code === 'string' ? code : 'remote-error', `${from}: ${message}`);
+  return new TransportError(isErrorCode(code) ? code : 'remote-error', `${from}: ${errorMessage(err)}`);
 }
 
 export class SimTransport implements Transport {

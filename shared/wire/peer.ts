@@ -39,6 +39,25 @@ export type PeerReply =
   | { type: 'meta'; meta: WireMeta | null }
   | { type: 'hashes' };
 
+/** The replies each request may get: a requester decodes its reply against this one map. */
+export const REPLIES = {
+  ping: ['ok'],
+  state: ['state'],
+  notify: ['ok'],
+  find: ['found', 'next'],
+  lookup: ['found'],
+  leaving: ['ok'],
+  digest: ['missing'],
+  offer: ['stored'],
+  replicas: ['stored'],
+  hashes: ['hashes'],
+  chunk: ['chunk'],
+  meta: ['meta'],
+} as const satisfies { [K in PeerRequest['type']]: readonly PeerReply['type'][] };
+
+/** The reply a request of type `K` gets. */
+export type ReplyTo<K extends PeerRequest['type']> = Extract<PeerReply, { type: (typeof REPLIES)[K][number] }>;
+
 /**
  * File metadata as it crosses a wire: without the chunk hashes, which for a large file would not fit in a
  * frame. They are fetched in pages ('hashes', binary, HASHES_PER_PAGE at a time) and checked against the root.

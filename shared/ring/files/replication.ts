@@ -1,18 +1,20 @@
 /**
- * Keeps every file on its owner plus r - 1 backups as membership changes. Each node looks at what it holds
+ * The one place that makes backups. Every file lives on its owner plus r - 1 backups: at put time the owner
+ * has its successors pull the new file as a chain, and as membership changes each node looks at what it holds
  * against its own view of the ring: it promotes backups of ranges it now owns, pushes what it owns to its
  * backups, and hands files it should no longer own (or hold at all) to their owner before letting go.
  * A copy is only dropped after the owner has said it holds that version, so at least one copy always exists.
  */
-import { DIGEST_BATCH } from '../constants';
+import { DIGEST_BATCH } from '../../constants';
+import type { WireMeta } from '../../wire/peer';
+import { RingError, errorMessage } from '../errors';
+import { betweenRightIncl, distance } from '../id';
+import type { Handlers } from '../inbound';
+import { inParallel } from '../parallel';
+import type { Address, FileMeta, Role, StoredFile } from '../types';
 import { inlineable } from './inline';
-import type { ChordNode } from './node';
-import { inParallel } from './parallel';
-import type { LocalFiles } from './local-files';
-import type { Routing } from './routing';
-import type { Address, Logger, Role, StoredFile } from './types';
-import { errorMessage } from './errors';
-import { betweenRightIncl, distance } from './id';
+import type { FileParts } from './parts';
+import { place } from './placement';
 
 /** Files relocated per round, so one round after a big membership change stays short. */
 const RELOCATIONS_PER_ROUND = 256;
@@ -25,6 +27,8 @@ const PARALLEL_OFFERS = 4;
 
 export class Replication {
   private round = 0;
+  /** Backups being made of files put to us as owner, by root: a putter's 'replicas' request waits on them. */
+  private readonly backups = new Map<string, Promise<number>>();
   /** Our file-index version when a peer was last found to hold everything we sent it, by `role:peer`. */
   private readonly synced = new Map<string, number>();
   /** Transfers to a peer under way, by `role:peer`: one at a time each, so a slow peer holds up no other. */
@@ -33,18 +37,79 @@ export class Replication {
   private scanning = false;
   private again = false;
 
-  constructor(
-    private readonly node: ChordNode,
-    private readonly local: LocalFiles,
-    private readonly routing: Routing,
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly parts: FileParts) {}
+
+  handlers(): Pick<Handlers, 'digest' | 'offer' | 'replicas'> {
+    const { ctx, local } = this.parts;
+    return {
+      digest: (from, req) => {
+        this.forget(from);
+        return { body: { type: 'missing', names: req.entries.filter((e) => !local.holds(e.name, e.root)).map((e) => e.name) } };
+      },
+      offer: async (_from, req, data) => ({ body: { type: 'stored', replicas: await this.accept(req.meta, req.role, req.sources, req.replicate, data) } }),
+      replicas: async (_from, req) => {
+        const file = local.get(req.name);
+        if (!file) throw new RingError('all-replicas-failed', `${ctx.address} holds no ${req.name}`);
+        if (file.meta.root !== req.root) throw new RingError('superseded', `${ctx.address} holds another version of ${req.name}`);
+        return { body: { type: 'stored', replicas: await this.copies(file) } };
+      },
+    };
+  }
+
+  /**
+   * Answers an offer: stores the file. As the owner of a put (`replicate`) we answer once our own copy is stored and make
+   * the backups after: on a shared CPU the copies would otherwise slow the put down to a third, and until the
+   * putter hears they are made it keeps offering the file, so no single crash loses it meanwhile.
+   */
+  async accept(wire: WireMeta, hint: Role, sources: Address[], replicate: boolean, inline?: Uint8Array): Promise<number> {
+    const { offers } = this.parts;
+    const meta = await offers.store(wire, hint, sources, inline);
+    if (replicate) void this.backUp(meta, sources, inline);
+    return 1;
+  }
+
+  /**
+   * Copies of a file we own: once the backups being made of it are, or as our successors say they hold it
+   * (a digest; what one lacks is sent).
+   */
+  async copies(file: StoredFile): Promise<number> {
+    const { ctx } = this.parts;
+    const running = this.backups.get(file.meta.root);
+    if (running) return running;
+    const targets = ctx.routing.backupHolders();
+    const results = await Promise.all(targets.map((peer) => this.ensureHeld(peer, [file], 'backup')));
+    return 1 + results.filter((r) => r.failure === undefined && r.held.length > 0).length;
+  }
+
+  /**
+   * Has our successors hold backups of `meta`, as a chain: each pulls from the one before it, then from us and
+   * `sources`. One run per version at a time; resolves to the copies there are, ours included.
+   */
+  private backUp(meta: FileMeta, sources: Address[], inline?: Uint8Array): Promise<number> {
+    const { ctx, offers } = this.parts;
+    const running = this.backups.get(meta.root);
+    if (running) return running;
+    const targets = ctx.routing.backupHolders();
+    const sent = targets.map((peer, i) =>
+      offers.send(peer, meta, { role: 'backup', sources: [...targets.slice(0, i).reverse(), ctx.address, ...sources], replicate: false, inline, suspect: false }),
+    );
+    const run = Promise.allSettled(sent).then((results) => 1 + results.filter((r) => r.status === 'fulfilled').length);
+    this.backups.set(meta.root, run);
+    void run.finally(() => this.backups.delete(meta.root));
+    return run;
+  }
+
+  /** Before a graceful leave: every file we hold goes to the peers that take our place (the first owns what we owned). */
+  async handOver(successors: Address[]): Promise<void> {
+    const { local } = this.parts;
+    await Promise.all(successors.map((peer, i) => this.ensureHeld(peer, local.all(), i === 0 ? 'file' : 'backup')));
+  }
 
   /**
    * A peer that sends us a digest is moving files about, maybe dropping copies we counted on:
    * check what it holds again at the next round.
    */
-  forget(peer: Address): void {
+  private forget(peer: Address): void {
     this.synced.delete(`backup:${peer}`);
     this.synced.delete(`file:${peer}`);
   }
@@ -56,6 +121,7 @@ export class Replication {
 
   /** Compares what we hold with the ring and starts the transfers that are missing; never waits for them. */
   async run(): Promise<void> {
+    const { ctx } = this.parts;
     if (this.scanning) {
       this.again = true;
       return;
@@ -65,35 +131,23 @@ export class Replication {
       do {
         this.again = false;
         await this.scan();
-      } while (this.again && this.node.joined);
+      } while (this.again && ctx.joined);
     } catch (err) {
-      this.log.debug('replication-round-failed', { reason: errorMessage(err) });
+      ctx.log.debug('replication-round-failed', { reason: errorMessage(err) });
     } finally {
       this.scanning = false;
     }
   }
 
   private async scan(): Promise<void> {
-    if (!this.node.joined) return;
-    if (++this.round % this.node.config.resyncRounds === 0) this.synced.clear();
-    const owned: StoredFile[] = [];
-    const backedUp = new Map<Address, StoredFile[]>();
-    const misplaced: StoredFile[] = [];
-    for (const file of this.local.all()) {
-      const resp = this.routing.responsibility(this.node.keyOf(file.meta.name));
-      if (resp === 'owner') {
-        await this.local.setRole(file.meta.name, 'file');
-        owned.push(file);
-      } else if ((resp === 'replica' && file.role === 'file') || resp === 'none') {
-        misplaced.push(file);
-      } else if (resp === 'replica') {
-        const owner = this.routing.ownerBefore(this.node.keyOf(file.meta.name));
-        if (owner !== undefined) backedUp.set(owner, [...(backedUp.get(owner) ?? []), file]);
-      }
-    }
-    const version = this.local.version;
+    const { ctx, local } = this.parts;
+    if (!ctx.joined) return;
+    if (++this.round % ctx.config.resyncRounds === 0) this.synced.clear();
+    const { owned, backedUp, misplaced } = place(local.all(), ctx.routing, (name) => ctx.keyOf(name));
+    for (const file of owned) await local.setRole(file.meta.name, 'file');
+    const version = local.version;
     // The owner's part: its r - 1 successors must hold everything it owns.
-    for (const peer of this.routing.backupHolders()) {
+    for (const peer of ctx.routing.backupHolders()) {
       this.sync(peer, owned, 'backup', version);
     }
     // The backup's part: after joins that raced, a new owner can lack a file only its backups hold.
@@ -106,36 +160,38 @@ export class Replication {
 
   /** Starts making `peer` hold `files` (in `role`), unless it was found to at `version` or a transfer to it is under way. */
   private sync(peer: Address, files: StoredFile[], role: Role, version: number): void {
+    const { ctx, local } = this.parts;
     const key = `${role}:${peer}`;
     if (this.synced.get(key) === version || this.inFlight.has(key)) return;
     this.inFlight.add(key);
     this.ensureHeld(peer, files, role)
       .then(({ failure }) => {
         if (failure === undefined) this.synced.set(key, version);
-        else this.log.debug('replica-sync-failed', { peer, role, reason: errorMessage(failure) });
+        else ctx.log.debug('replica-sync-failed', { peer, role, reason: errorMessage(failure) });
       })
       .finally(() => {
         this.inFlight.delete(key);
         // What we hold changed while we sent: look again now rather than at the next tick.
-        if (this.local.version !== version) this.soon();
+        if (local.version !== version) this.soon();
       });
   }
 
   /** Files we should not own (a peer joined before us) or not hold at all: give them to their owner, then demote or drop. */
   private async relocate(files: StoredFile[]): Promise<void> {
+    const { ctx, rpc } = this.parts;
     const byOwner = await this.owners(files);
     await Promise.all(
       [...byOwner].map(async ([owner, files]) => {
         // Only what the owner is known to hold is let go; the rest waits for the next round.
         const { held, failure } = await this.ensureHeld(owner, files, 'file');
-        if (failure !== undefined) this.log.debug('relocate-failed', { owner, files: files.length, reason: errorMessage(failure) });
+        if (failure !== undefined) ctx.log.debug('relocate-failed', { owner, files: files.length, reason: errorMessage(failure) });
         const dropped: StoredFile[] = [];
         for (const file of held) if (await this.letGo(file.meta.name, file.meta.root)) dropped.push(file);
         // Our view of the ring may be behind the owner's, which may count on us as a backup and have checked us
         // just before the drop: a digest now makes it check again (see forget) and push back what it wants here.
         if (dropped.length > 0) {
           const entries = dropped.slice(0, DIGEST_BATCH).map((f) => ({ name: f.meta.name, root: f.meta.root }));
-          await this.node.call(owner, { type: 'digest', entries }, ['missing'], { suspect: false }).catch(() => undefined);
+          await rpc.request(owner, { type: 'digest', entries }, { suspect: false }).catch(() => undefined);
         }
       }),
     );
@@ -146,10 +202,11 @@ export class Replication {
    * key from a looked-up key up to its owner's has that owner too (no peer lies between them).
    */
   private async owners(files: StoredFile[]): Promise<Map<Address, StoredFile[]>> {
-    const { key: self, config } = this.node;
+    const { ctx, lookup } = this.parts;
+    const { key: self, config } = ctx;
     const keyed = files
       .map((file) => {
-        const key = this.node.keyOf(file.meta.name);
+        const key = ctx.keyOf(file.meta.name);
         return { file, key, from: distance(self, key, config.m) };
       })
       .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
@@ -158,27 +215,28 @@ export class Replication {
       const first = keyed[i]!.key;
       let owner: Address;
       try {
-        ({ owner } = await this.node.lookup(first));
+        ({ owner } = await lookup.run(first));
       } catch (err) {
-        this.log.debug('relocate-lookup-failed', { reason: errorMessage(err) });
+        ctx.log.debug('relocate-lookup-failed', { reason: errorMessage(err) });
         i++;
         continue;
       }
-      const ownerKey = this.node.keyOf(owner);
+      const ownerKey = ctx.keyOf(owner);
       const run: StoredFile[] = [];
       while (i < keyed.length && (keyed[i]!.key === first || (ownerKey !== first && betweenRightIncl(keyed[i]!.key, first, ownerKey)))) run.push(keyed[i++]!.file);
-      if (owner !== this.node.address) byOwner.set(owner, [...(byOwner.get(owner) ?? []), ...run]);
+      if (owner !== ctx.address) byOwner.set(owner, [...(byOwner.get(owner) ?? []), ...run]);
     }
     return byOwner;
   }
 
   /** Demotes a file the owner now holds to a backup, or drops it if we are no replica; true when dropped. */
   private async letGo(name: string, root: string): Promise<boolean> {
-    if (!this.local.holds(name, root)) return false; // replaced meanwhile
-    const resp = this.routing.responsibility(this.node.keyOf(name));
-    if (resp === 'replica') await this.local.setRole(name, 'backup');
-    if (resp !== 'none') return false;
-    await this.local.remove(name);
+    const { ctx, local } = this.parts;
+    if (!local.holds(name, root)) return false; // replaced meanwhile
+    const role = ctx.routing.roleOf(ctx.keyOf(name));
+    if (role === 'backup') await local.setRole(name, 'backup');
+    if (role !== 'none') return false;
+    await local.remove(name);
     return true;
   }
 
@@ -187,7 +245,8 @@ export class Replication {
    * ride in the offer). `hint` is the role it takes them in if it cannot tell. Resolves to the files `peer`
    * is now known to hold, and the first failure if any file could not be asked about or sent.
    */
-  async ensureHeld(peer: Address, files: StoredFile[], hint: Role): Promise<{ held: StoredFile[]; failure?: unknown }> {
+  private async ensureHeld(peer: Address, files: StoredFile[], hint: Role): Promise<{ held: StoredFile[]; failure?: unknown }> {
+    const { ctx, rpc, offers } = this.parts;
     const held: StoredFile[] = [];
     const missing: StoredFile[] = [];
     let failure: unknown;
@@ -197,13 +256,13 @@ export class Replication {
       batches.map((batch) => async () => {
         const entries = batch.map((f) => ({ name: f.meta.name, root: f.meta.root }));
         // Bulk requests, many in flight: failure detection is the heartbeats' job, not theirs.
-        const { reply } = await this.node.call(peer, { type: 'digest', entries }, ['missing'], { suspect: false });
+        const { reply } = await rpc.request(peer, { type: 'digest', entries }, { suspect: false });
         for (const file of batch) (reply.names.includes(file.meta.name) ? missing : held).push(file);
       }),
       PARALLEL_DIGESTS,
     ).catch(fail);
     const send = (file: StoredFile) => async () => {
-      await this.node.offer(peer, file.meta, hint, [this.node.address], false);
+      await offers.send(peer, file.meta, { role: hint, sources: [ctx.address], replicate: false, suspect: false });
       held.push(file);
     };
     await Promise.all([

@@ -3,9 +3,9 @@
  * sources of puts it is serving. A chunk of a file still arriving can be asked for already: the request
  * waits for that chunk, which lets replication run as a pipeline (putter -> owner -> backups).
  */
-import { RingError } from './errors';
-import type { BlobStore, ChunkSource, Clock, FileMeta, Role, StoredFile } from './types';
-import { withTimeout } from './timers';
+import { RingError } from '../errors';
+import type { BlobStore, ChunkSource, Clock, FileMeta, Role, StoredFile } from '../types';
+import { withTimeout } from '../timers';
 
 /**
  * Chunks an arrival keeps in memory after storing them. The next copy in the chain asks for each chunk a window

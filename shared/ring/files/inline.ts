@@ -1,9 +1,9 @@
 /** Files small enough to ride inside their offer frame, and how the receiver checks such a file. */
-import { INLINE_FILE_BYTES } from '../constants';
-import { rootMatches, withHashes } from '../transfer/meta';
-import type { WireMeta } from '../wire/peer';
-import { RingError } from './errors';
-import type { Digest, FileMeta } from './types';
+import { INLINE_FILE_BYTES } from '../../constants';
+import { rootMatches, withHashes } from '../../transfer/meta';
+import type { WireMeta } from '../../wire/peer';
+import { RingError } from '../errors';
+import type { Digest, FileMeta } from '../types';
 
 export function inlineable(meta: Pick<FileMeta, 'size' | 'chunks'>): boolean {
   return meta.chunks === 1 && meta.size <= INLINE_FILE_BYTES;

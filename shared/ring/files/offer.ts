@@ -1,0 +1,74 @@
+/**
+ * Offers: one peer asks another to store a copy of a file, which the receiver pulls from the sources named
+ * (or takes whole from the offer, for a small file). Both sides are here; who offers what, and when, is for
+ * put and replication to decide.
+ */
+import { toWireMeta, type WireMeta } from '../../wire/peer';
+import type { RingContext } from '../context';
+import type { Rpc } from '../rpc';
+import type { Address, FileMeta, Role } from '../types';
+import type { Fetch } from './fetch';
+import { inlineMeta, inlineable } from './inline';
+import type { LocalFiles } from './local-files';
+
+export interface OfferOptions {
+  /** The role the receiver takes the file in if its own view of the ring cannot tell. */
+  role: Role;
+  /** Where the receiver pulls the chunks from, in order. */
+  sources: Address[];
+  /** Asked of an owner by a putter: store it, then make the backups (answered before they are made). */
+  replicate: boolean;
+  /** The bytes of a small file, to ride along; read from our store when not given. */
+  inline?: Uint8Array;
+  /** Whether a peer that does not answer is suspected (false for bulk offers, many in flight). */
+  suspect: boolean;
+  /** The session's unless given (then one from `RingContext.signalWith`). */
+  signal?: AbortSignal;
+}
+
+export class Offers {
+  constructor(
+    private readonly ctx: RingContext,
+    private readonly rpc: Rpc,
+    private readonly local: LocalFiles,
+    private readonly fetch: Fetch,
+  ) {}
+
+  /** The bytes a small file's offer carries, from our store; undefined for a larger file. */
+  async inlineData(meta: FileMeta): Promise<Uint8Array | undefined> {
+    return inlineable(meta) ? this.local.chunk(meta.root, 0, this.ctx.config.chunkTimeoutMs) : undefined;
+  }
+
+  /** Has `peer` store a copy of `meta`; a small file costs one round trip. Resolves to the copies it reports. */
+  async send(peer: Address, meta: FileMeta, opts: OfferOptions): Promise<number> {
+    const data = opts.inline ?? (await this.inlineData(meta));
+    const { reply } = await this.rpc.request(
+      peer,
+      { type: 'offer', meta: toWireMeta(meta), role: opts.role, sources: opts.sources, replicate: opts.replicate },
+      { timeoutMs: this.rpc.transferTimeout(meta), suspect: opts.suspect, data, signal: opts.signal },
+    );
+    return reply.replicas;
+  }
+
+  /** Stores an offered file: pulled from `sources`, or `inline`, checked against its root first. Resolves to its full metadata. */
+  async store(wire: WireMeta, hint: Role, sources: Address[], inline?: Uint8Array): Promise<FileMeta> {
+    const { ctx } = this;
+    const meta = inline ? await inlineMeta(wire, inline, ctx.digest) : await this.fetch.fullMeta(wire, sources);
+    await this.local.receive(
+      meta,
+      () => this.roleFor(meta.name, hint),
+      (write) =>
+        inline
+          ? write(0, inline)
+          : // Ourselves only as the putter: asking our own arrival for a chunk would wait on itself.
+            this.fetch.pull(meta, sources.filter((s) => s !== ctx.address || this.local.isServing(meta.root)), write),
+    );
+    return meta;
+  }
+
+  /** Our own view of the ring decides a received file's role; the sender's hint only when we have none. */
+  private roleFor(name: string, hint: Role): Role {
+    const role = this.ctx.routing.roleOf(this.ctx.keyOf(name));
+    return role === 'file' || role === 'backup' ? role : hint;
+  }
+}

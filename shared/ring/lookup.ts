@@ -1,0 +1,99 @@
+/** Finding the owner of a key: iteratively from here, or in one request through a peer that has links. */
+import { MAX_LOOKUP_HOPS } from '../constants';
+import type { ReplyTo } from '../wire/peer';
+import type { RingContext } from './context';
+import { RingError, errorCode, errorMessage } from './errors';
+import { betweenRightIncl } from './id';
+import type { Handlers } from './inbound';
+import type { Rpc } from './rpc';
+import type { Address } from './types';
+
+export interface LookupResult {
+  owner: Address;
+  /** The owner followed by its successors: where the file's replicas live. */
+  replicas: Address[];
+  hops: number;
+}
+
+/** Peers besides the next hop that a lookup reply names, to fall back on if the next hop fails. */
+const LOOKUP_FALLBACKS = 3;
+
+export class Lookup {
+  constructor(
+    private readonly ctx: RingContext,
+    private readonly rpc: Rpc,
+  ) {}
+
+  /** What this node answers to 'find': the key's replicas if it can tell, else the next hop and fallbacks. */
+  step(key: bigint, exclude?: ReadonlySet<Address>): ReplyTo<'find'> {
+    const { address, config, routing } = this.ctx;
+    const pred = routing.predecessor;
+    if (pred && pred !== address && betweenRightIncl(key, this.ctx.keyOf(pred), this.ctx.key)) {
+      return { type: 'found', successors: [address, ...routing.successors].slice(0, config.r) };
+    }
+    if (routing.ownsNext(key)) return { type: 'found', successors: routing.successors };
+    const [next, ...also] = routing.preceding(key, 1 + LOOKUP_FALLBACKS, exclude);
+    return next === undefined ? { type: 'found', successors: routing.successors } : { type: 'next', next, also };
+  }
+
+  /**
+   * Finds the owner of `key` iteratively, starting at `start`. Each hop names the next peer and a few
+   * fallbacks; a peer that fails is skipped for the best fallback not yet tried.
+   */
+  async run(key: bigint, start: Address = this.ctx.address, signal?: AbortSignal): Promise<LookupResult> {
+    const avoid = new Set<Address>();
+    const failed = new Map<Address, number>();
+    let candidates = [start];
+    let hops = 0;
+    let lastError: unknown = 'no peer left to ask';
+    while (hops <= MAX_LOOKUP_HOPS) {
+      const current = candidates.find((c) => !avoid.has(c));
+      if (current === undefined) break;
+      if (current === this.ctx.address) {
+        const local = this.step(key, avoid);
+        if (local.type === 'found') return { owner: local.successors[0]!, replicas: local.successors, hops };
+        candidates = [local.next, ...local.also];
+        continue;
+      }
+      hops++;
+      let reply: ReplyTo<'find'>;
+      try {
+        ({ reply } = await this.rpc.request(current, { type: 'find', key: key.toString(16) }, { signal }));
+      } catch (err) {
+        if (errorCode(err) === 'aborted') throw err;
+        lastError = err;
+        // Asked twice in vain: a lost message is not that unlikely, two in a row are.
+        const failures = (failed.get(current) ?? 0) + 1;
+        failed.set(current, failures);
+        if (failures >= 2 || this.ctx.routing.isSuspected(current)) avoid.add(current);
+        continue;
+      }
+      if (reply.type === 'found') return { owner: reply.successors[0]!, replicas: reply.successors, hops };
+      // A next hop of ourselves is not an answer: the key need not be between us and our successor, so our own table goes on.
+      candidates = [reply.next, ...reply.also, ...candidates.filter((c) => c !== current)];
+    }
+    throw new RingError('lookup-failed', `lookup of ${key.toString(16)} failed: ${errorMessage(lastError)}`);
+  }
+
+  /**
+   * A key's replicas, found by `bootstrap` over its links: a newcomer has no links yet, and an iterative
+   * lookup would open a connection to every hop. If the bootstrap cannot, we walk the ring ourselves.
+   */
+  async through(bootstrap: Address, key: bigint): Promise<LookupResult> {
+    try {
+      const { reply } = await this.rpc.request(bootstrap, { type: 'lookup', key: key.toString(16) }, { timeoutMs: this.ctx.config.rpcTimeoutMs * 3 });
+      if (reply.successors.length > 0) return { owner: reply.successors[0]!, replicas: reply.successors, hops: 1 };
+    } catch (err) {
+      if (errorCode(err) === 'aborted') throw err;
+      this.ctx.log.debug('remote-lookup-failed', { bootstrap, reason: errorMessage(err) });
+    }
+    return this.run(key, bootstrap);
+  }
+
+  handlers(): Pick<Handlers, 'find' | 'lookup'> {
+    return {
+      find: (_from, req) => ({ body: this.step(BigInt('0x' + req.key)) }),
+      lookup: async (_from, req) => ({ body: { type: 'found', successors: (await this.run(BigInt('0x' + req.key))).replicas } }),
+    };
+  }
+}
