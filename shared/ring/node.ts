@@ -9,6 +9,7 @@ import type { RingConfig } from './config';
 import { RingError } from './errors';
 import { Fetch } from './files/fetch';
 import { Get, type GetOptions, type Sink } from './files/get';
+import { Listing, type ListOptions, type ListPage } from './files/list';
 import { LocalFiles } from './files/local-files';
 import { Offers } from './files/offer';
 import type { FileParts } from './files/parts';
@@ -27,6 +28,7 @@ export type { RingConfig } from './config';
 export type { NodeOptions, NodeStats } from './context';
 export type { TransferProgress } from './files/fetch';
 export type { GetOptions } from './files/get';
+export type { ListEntry, ListOptions, ListPage } from './files/list';
 export type { PutOptions } from './files/put';
 export type { LookupResult } from './lookup';
 
@@ -43,6 +45,7 @@ export class ChordNode {
   private readonly replication: Replication;
   private readonly puts: Put;
   private readonly gets: Get;
+  private readonly listing: Listing;
   private stopTimers: Array<() => void> = [];
 
   constructor(opts: NodeOptions) {
@@ -61,11 +64,13 @@ export class ChordNode {
     });
     this.puts = new Put(parts, this.replication);
     this.gets = new Get(parts);
+    this.listing = new Listing(parts);
     const inbound = new Inbound(ctx, {
       ...this.maintenance.handlers(),
       ...this.lookups.handlers(),
       ...this.replication.handlers(),
       ...serveHandlers(ctx, local),
+      ...this.listing.handlers(),
     });
     opts.transport.listen((from, msg) => inbound.handle(from, msg));
     opts.transport.onPeerDown?.((peer) => this.maintenance.peerDown(peer));
@@ -199,5 +204,10 @@ export class ChordNode {
   /** Reads a file from the ring into `sink` (chunks may come in any order). Resolves to null when no replica has it. */
   get(name: string, sink: Sink, opts: GetOptions = {}): Promise<FileMeta | null> {
     return this.gets.run(name, sink, opts);
+  }
+
+  /** The ring's files in pages, walked owner by owner in key order (files/list.ts). */
+  list(opts: ListOptions = {}): Promise<ListPage> {
+    return this.listing.run(opts);
   }
 }
