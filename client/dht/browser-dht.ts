@@ -5,10 +5,10 @@
 import { hashKey, publicKey, ringSize } from '../../shared/ring/id';
 import { ChordNode, type RingConfig } from '../../shared/ring/node';
 import { resolveConfig } from '../../shared/ring/config';
-import { RingError, errorMessage } from '../../shared/ring/errors';
+import { RingError, errorMessage, throwIfAborted } from '../../shared/ring/errors';
 import { systemClock } from '../../shared/ring/system-clock';
 import type { BlobStore, ChunkSource, FileMeta, Logger, Transport } from '../../shared/ring/types';
-import type { ConnectionStatus, DhtApi, DhtEvents, Key, KnownPeer, TransferOptions } from '../dht-api';
+import type { ConnectionStatus, DhtApi, DhtEvents, Key, KnownPeer, ListEntry, ListOptions, TransferOptions } from '../dht-api';
 import { estimateRingSize, linkBudget, type LinkPolicy } from '../net/connection-budget';
 import { Emitter } from '../net/emitter';
 import { sourceFromBlob } from './blob-source';
@@ -153,11 +153,13 @@ export class BrowserDht implements DhtApi {
     const [name, blob, options] =
       typeof first === 'string' ? [first, toBlob(second as Blob | ArrayBuffer | Uint8Array), third] : [first.name, first, second as TransferOptions | undefined];
     const size = blob.size;
+    const signal = options?.signal;
+    throwIfAborted(signal, `put of ${name}`);
     let finished = false;
     // The ring may read the file from us after the put resolved (until its backups are made): not progress.
     const report = (done: number) => finished || options?.onProgress?.({ done: Math.min(size, done), total: size });
     // Progress: the first half is hashing the file, the second half is the owner reading it from us.
-    const source = await sourceFromBlob(name, blob, this.config.chunkSize, webDigest, (done) => report(done / 2));
+    const source = await sourceFromBlob(name, blob, this.config.chunkSize, webDigest, (done) => report(done / 2), signal);
     let served = 0;
     const counted: ChunkSource = {
       meta: source.meta,
@@ -168,9 +170,12 @@ export class BrowserDht implements DhtApi {
         return data;
       },
     };
-    await node.put(counted, { replicated: options?.replicated === true });
-    report(size);
-    finished = true;
+    try {
+      await node.put(counted, { replicated: options?.replicated === true, ...(signal && { signal }) });
+      report(size);
+    } finally {
+      finished = true;
+    }
   }
 
   async get(name: string, options?: TransferOptions): Promise<Blob | null> {
@@ -182,16 +187,26 @@ export class BrowserDht implements DhtApi {
         onStart: async (version) => {
           if (target?.root === version.root) return;
           await target?.discard();
-          target = await downloadTarget(version, this.deps.inMemoryDownloadBytes ?? IN_MEMORY_DOWNLOAD_BYTES, folder);
+          target = await downloadTarget(version, this.inMemoryDownloadBytes, folder, options?.saveTo);
         },
         onProgress: (done, total) => options?.onProgress?.({ done, total }),
+        ...(options?.signal && { signal: options.signal }),
       });
       if (!meta) return null;
       return await target!.file();
     } catch (err) {
+      // An aborted or failed get gives its storage back: the file in the origin private file system goes.
       await target?.discard();
       throw err;
     }
+  }
+
+  async list(options?: ListOptions): Promise<ListEntry[]> {
+    return (await this.requireJoined().list(options)).entries;
+  }
+
+  get inMemoryDownloadBytes(): number {
+    return this.deps.inMemoryDownloadBytes ?? IN_MEMORY_DOWNLOAD_BYTES;
   }
 
   stored(name: string): FileMeta | undefined {
