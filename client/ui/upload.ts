@@ -1,8 +1,9 @@
-/** Upload: the file picker and the drop zone feed one queue, one file at a time, each with its own row. */
+/** Upload: the file picker and the drop zone feed one queue, one file at a time, each with its own row and cancel button. */
+import { errorCode } from '../../shared/ring/errors';
 import type { DhtApi } from '../dht-api';
 import { NOT_JOINED_TEXT, errorText, formatBytes } from './format';
 import type { Messages } from './messages';
-import { createTransferRow, type TransferRow } from './transfer-row';
+import { createTransferRow } from './transfer-row';
 
 export interface UploadElements {
   input: HTMLInputElement;
@@ -10,15 +11,27 @@ export interface UploadElements {
   rows: HTMLElement;
 }
 
-export function mountUpload({ input, dropZone, rows }: UploadElements, dht: DhtApi, messages: Messages): void {
+/** `onStored`: told after each file the ring stored (the page's list of the ring's files then refreshes). */
+export function mountUpload({ input, dropZone, rows }: UploadElements, dht: DhtApi, messages: Messages, onStored?: (name: string) => void): void {
   // One at a time: parallel uploads would only split the same links and cores between them.
   let queue = Promise.resolve();
 
-  const upload = async (file: File, row: TransferRow): Promise<void> => {
+  const upload = async (file: File): Promise<void> => {
+    const controller = new AbortController();
+    const row = createTransferRow(file.name, 'queued', () => controller.abort());
+    rows.prepend(row.element);
+    // Waits its turn: a file cancelled while queued is never read.
+    await queue;
     try {
-      await dht.put(file, { onProgress: (progress) => row.progress(progress) });
+      await dht.put(file, { onProgress: (progress) => row.progress(progress), signal: controller.signal });
       row.finish(`stored (${formatBytes(file.size)})`);
+      onStored?.(file.name);
     } catch (error) {
+      if (errorCode(error) === 'aborted') {
+        row.cancelled('cancelled');
+        messages.show('info', `Upload of ${file.name} cancelled`);
+        return;
+      }
       const text = errorText(error);
       row.fail(text);
       messages.show('error', `Upload of ${file.name} failed: ${text}`);
@@ -31,11 +44,7 @@ export function mountUpload({ input, dropZone, rows }: UploadElements, dht: DhtA
       messages.show('warn', NOT_JOINED_TEXT);
       return;
     }
-    for (const file of Array.from(files)) {
-      const row = createTransferRow(file.name, 'queued');
-      rows.prepend(row.element);
-      queue = queue.then(() => upload(file, row));
-    }
+    for (const file of Array.from(files)) queue = upload(file);
   };
 
   input.addEventListener('change', () => {
