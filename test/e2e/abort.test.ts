@@ -88,7 +88,7 @@ test('a 32 MiB get and a 32 MiB put aborted halfway reject with AbortError, link
         return { name: (err as Error).name, code: (err as { code?: string }).code, abortedAt };
       }
     }, { name: putName, size: 32 * MiB });
-    logEvent('put-aborted', { ...put, name: putName });
+    logEvent('put-aborted', { ...put, file: putName });
     expect(put).toMatchObject({ name: 'AbortError', code: 'aborted' });
     expect(put.abortedAt).toBeLessThan(1);
 
