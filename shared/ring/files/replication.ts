@@ -14,7 +14,9 @@ import { inParallel } from '../parallel';
 import type { Address, FileMeta, Role, StoredFile } from '../types';
 import { inlineable } from './inline';
 import type { FileParts } from './parts';
+import { Confirmed } from './confirmed';
 import { place } from './placement';
+import { RepairQueue } from './repair-queue';
 
 /** Files relocated per round, so one round after a big membership change stays short. */
 const RELOCATIONS_PER_ROUND = 256;
@@ -24,6 +26,13 @@ const PARALLEL_DIGESTS = 4;
 const PARALLEL_INLINE_OFFERS = 16;
 /** Offers of larger files (each pulls its chunks) in flight to one peer at once. */
 const PARALLEL_OFFERS = 4;
+/** Offers of small files in flight from this node at once, to all peers. */
+const REPAIR_INLINE_CONCURRENCY = 32;
+/**
+ * Offers of larger files in flight from this node at once: each one's chunks are read from our store and
+ * sent by us, so two peers' worth keeps the links busy without starting more than the node can serve.
+ */
+const REPAIR_CONCURRENCY = 2 * PARALLEL_OFFERS;
 
 export class Replication {
   private round = 0;
@@ -36,6 +45,11 @@ export class Replication {
   private relocating = false;
   private scanning = false;
   private again = false;
+  /** What peers said they hold of our files: repairs' risk, and the under-replication counts. */
+  private readonly confirmed = new Confirmed();
+  /** Copies we make, riskiest first; small files, which ride in their offer, queue apart. */
+  private readonly repairs = new RepairQueue(REPAIR_CONCURRENCY, PARALLEL_OFFERS);
+  private readonly inlineRepairs = new RepairQueue(REPAIR_INLINE_CONCURRENCY, PARALLEL_INLINE_OFFERS);
 
   constructor(private readonly parts: FileParts) {}
 
@@ -145,6 +159,9 @@ export class Replication {
     if (++this.round % ctx.config.resyncRounds === 0) this.synced.clear();
     const { owned, backedUp, misplaced } = place(local.all(), ctx.routing, (name) => ctx.keyOf(name));
     for (const file of owned) await local.setRole(file.meta.name, 'file');
+    this.confirmed.retain(new Set(local.all().map((f) => f.meta.root)));
+    await local.partials.prune((meta) => ctx.routing.roleOf(ctx.keyOf(meta.name)) !== 'none');
+    this.report(owned);
     const version = local.version;
     // The owner's part: its r - 1 successors must hold everything it owns.
     for (const peer of ctx.routing.backupHolders()) {
@@ -171,9 +188,19 @@ export class Replication {
       })
       .finally(() => {
         this.inFlight.delete(key);
+        this.report(place(local.all(), ctx.routing, (name) => ctx.keyOf(name)).owned);
         // What we hold changed while we sent: look again now rather than at the next tick.
         if (local.version !== version) this.soon();
       });
+  }
+
+  /** Under-replication of the files we own, repairs and partial copies, into NodeStats. */
+  private report(owned: readonly StoredFile[]): void {
+    const { ctx, local } = this.parts;
+    Object.assign(ctx.stats, this.confirmed.underReplication(owned, ctx.routing.backupHolders(), ctx.config.r), {
+      partialFiles: local.partials.count,
+      repairsQueued: this.repairs.size + this.inlineRepairs.size,
+    });
   }
 
   /** Files we should not own (a peer joined before us) or not hold at all: give them to their owner, then demote or drop. */
@@ -257,18 +284,28 @@ export class Replication {
         const entries = batch.map((f) => ({ name: f.meta.name, root: f.meta.root }));
         // Bulk requests, many in flight: failure detection is the heartbeats' job, not theirs.
         const { reply } = await rpc.request(peer, { type: 'digest', entries }, { suspect: false });
-        for (const file of batch) (reply.names.includes(file.meta.name) ? missing : held).push(file);
+        for (const file of batch) {
+          const lacks = reply.names.includes(file.meta.name);
+          (lacks ? missing : held).push(file);
+          if (lacks) this.confirmed.lacks(file.meta.root, peer);
+          else this.confirmed.holds(file.meta.root, peer);
+        }
       }),
       PARALLEL_DIGESTS,
     ).catch(fail);
-    const send = (file: StoredFile) => async () => {
-      await offers.send(peer, file.meta, { role: hint, sources: [ctx.address], replicate: false, suspect: false });
-      held.push(file);
-    };
-    await Promise.all([
-      inParallel(missing.filter((f) => inlineable(f.meta)).map(send), PARALLEL_INLINE_OFFERS).catch(fail),
-      inParallel(missing.filter((f) => !inlineable(f.meta)).map(send), PARALLEL_OFFERS).catch(fail),
-    ]);
+    const { confirmed } = this;
+    const send = (file: StoredFile) =>
+      (inlineable(file.meta) ? this.inlineRepairs : this.repairs)
+        .add({
+          peer,
+          risk: () => confirmed.risk(file.meta.root),
+          run: () => offers.send(peer, file.meta, { role: hint, sources: [ctx.address], replicate: false, suspect: false }).then(() => undefined),
+        })
+        .then(() => {
+          confirmed.holds(file.meta.root, peer);
+          held.push(file);
+        }, fail);
+    await Promise.all(missing.map(send));
     return failure === undefined ? { held } : { held, failure };
   }
 }
