@@ -56,10 +56,13 @@ describe('repair that resumes', () => {
     const others = (): Address[] => sim.live().map((p) => p.address).filter((a) => a !== target.address);
     const cuts: number[] = [];
     for (let cut = 1; cut <= INTERRUPTIONS; cut++) {
-      // Cut the target off from every live peer a share of the way through each attempt.
+      // Cut the target off from every live peer a share of the way through each attempt (the others then
+      // route around it for a while: another peer may copy the file meanwhile, and drop it once the target is back).
       const threshold = Math.floor((cut * CHUNKS) / (INTERRUPTIONS + 1));
       expect(await runUntil(sim, () => counts.fetched >= threshold, 60_000)).toBe(true);
       cuts.push(counts.fetched);
+      // Mid-repair, the owner says the file lacks a backup: there are its copy and the other backup's.
+      if (cut === 1) expect(owner!.node.stats).toMatchObject({ filesAtOneCopy: 0, filesAtTwoCopies: 1, unbackedFiles: [name] });
       sim.network.partition([target.address], others());
       await sim.stabilize(CUT_MS);
       sim.network.heal();
@@ -73,6 +76,7 @@ describe('repair that resumes', () => {
     expect(await sim.converge(60_000, { placement: true })).toBe(true);
     expect(await sim.getFile(name)).toEqual(sim.files.get(name)!.bytes);
     expect(target.node.stats.partialFiles).toBe(0);
+    expect(owner!.node.stats).toMatchObject({ filesAtOneCopy: 0, filesAtTwoCopies: 0, unbackedFiles: [] });
   });
 
   it('a large repair is not starved by many small ones of the same owner queued before it', async () => {
@@ -103,5 +107,27 @@ describe('repair that resumes', () => {
     // The large file took a slot beside the small ones rather than waiting for all of them (seed 172: 2.95 s
     // against 3.89 s for the last small one).
     expect(bigMs!).toBeLessThanOrEqual(smallMs!);
+  });
+
+  it('a repair whose source crashes mid-file resumes from another replica, keeping what it fetched', async () => {
+    const sim = new Simulation({ seed: 173, config: { chunkSize: CHUNK_SIZE } });
+    await sim.createRing(8);
+    const name = 'big.bin';
+    await sim.putFile(name, sim.rng.bytes(CHUNKS * CHUNK_SIZE));
+    expect(await sim.converge(30_000, { placement: true })).toBe(true);
+    const root = sim.files.get(name)!.root;
+    const [owner, backup, last, next] = sim.view().replicasOf(hashKey(name, sim.m), 4);
+    const target = next!;
+    const counts = countChunks(sim.peer(target.address), root);
+    sim.crash(backup!.address);
+    expect(await runUntil(sim, () => counts.fetched >= CHUNKS / 2, 60_000)).toBe(true);
+    // The owner, the target's only source, dies too: the last backup, now owner of the one copy left, takes over.
+    sim.crash(owner!.address);
+    const held = () => target.node.stored(name)?.root === root;
+    expect(await runUntil(sim, held, 120_000)).toBe(true);
+    console.log(JSON.stringify({ chunks: CHUNKS, fetched: counts.fetched, requested: counts.requested, newOwner: last!.address }));
+    expect(counts.fetched).toBeLessThanOrEqual(CHUNKS + TRANSFER_WINDOW);
+    expect(await sim.converge(60_000, { placement: true })).toBe(true);
+    expect(await sim.getFile(name)).toEqual(sim.files.get(name)!.bytes);
   });
 });
