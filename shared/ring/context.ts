@@ -4,6 +4,7 @@
  */
 import { resolveConfig, type RingConfig } from './config';
 import { RingError } from './errors';
+import type { UnderReplication } from './files/confirmed';
 import { hashKey } from './id';
 import { Routing } from './routing';
 import type { Address, BlobStore, Clock, Digest, Logger, Random, Transport } from './types';
@@ -18,9 +19,13 @@ export interface NodeOptions {
   config?: Partial<RingConfig>;
 }
 
-export interface NodeStats {
+export interface NodeStats extends UnderReplication {
   droppedMessages: number;
   corruptChunks: number;
+  /** Failed receives whose checked chunks are kept for the next attempt (see files/partials). */
+  partialFiles: number;
+  /** Repairs (copies being made by us) waiting or running. */
+  repairsQueued: number;
 }
 
 export type Phase = 'new' | 'started' | 'joined' | 'stopped';
@@ -34,7 +39,15 @@ export class RingContext {
   readonly address: Address;
   readonly key: bigint;
   readonly config: RingConfig;
-  readonly stats: NodeStats = { droppedMessages: 0, corruptChunks: 0 };
+  readonly stats: NodeStats = {
+    droppedMessages: 0,
+    corruptChunks: 0,
+    partialFiles: 0,
+    repairsQueued: 0,
+    filesAtOneCopy: 0,
+    filesAtTwoCopies: 0,
+    unbackedFiles: [],
+  };
   readonly routing: Routing;
   readonly transport: Transport;
   readonly store: BlobStore;

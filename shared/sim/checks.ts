@@ -102,6 +102,9 @@ export interface PlacementReport {
   lost: string[];
   /** Fewer than min(r, N) of the peers that should hold it do. */
   underReplicated: string[];
+  /** Files only one live peer holds (in the version put), and only two: the ones a crash or two would lose. */
+  atOneCopy: number;
+  atTwoCopies: number;
   /** Held other than exactly as the owner's file plus the next peers' backups (wrong role, extra or stale copy). */
   misplaced: string[];
   ok: boolean;
@@ -127,13 +130,16 @@ export function checkPlacement(view: RingView, files: ReadonlyMap<string, Expect
       }
     }
   }
-  const report: PlacementReport = { files: files.size, lost: [], underReplicated: [], misplaced: [], ok: true };
+  const report: PlacementReport = { files: files.size, lost: [], underReplicated: [], atOneCopy: 0, atTwoCopies: 0, misplaced: [], ok: true };
   for (const [name, { key }] of files) {
     const h = holders.get(name);
     if (!h || h.owners.size + h.backups.size === 0) {
       report.lost.push(name);
       continue;
     }
+    const copies = h.owners.size + h.backups.size;
+    if (copies === 1) report.atOneCopy++;
+    if (copies === 2) report.atTwoCopies++;
     const replicas = view.replicasOf(key, r).map((p) => p.address);
     const [owner, ...backups] = replicas;
     if (replicas.filter((a) => h.owners.has(a) || h.backups.has(a)).length < replicas.length) report.underReplicated.push(name);

@@ -57,6 +57,9 @@ export interface ScenarioResult {
   rounds: number;
   lost: number;
   underReplicated: number;
+  /** Files held by only one live peer, and only two, at the end (see PlacementReport). */
+  atOneCopy: number;
+  atTwoCopies: number;
   misplaced: number;
   ringConsistent: boolean;
   wrongSuccessorLists: number;
@@ -158,6 +161,8 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     rounds,
     lost: placement.lost.length,
     underReplicated: placement.underReplicated.length,
+    atOneCopy: placement.atOneCopy,
+    atTwoCopies: placement.atTwoCopies,
     misplaced: placement.misplaced.length,
     ringConsistent: ring.consistent,
     wrongSuccessorLists: ring.wrongSuccessorLists,

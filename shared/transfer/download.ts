@@ -1,7 +1,9 @@
 /**
  * Pulls a file's chunks from an ordered list of replicas, a window of requests at a time. Every chunk is
  * checked against its SHA-256; a chunk that fails or does not arrive is asked of the next replica, so a
- * download whose source vanishes mid-file resumes elsewhere at the chunk where it stopped.
+ * download whose source vanishes mid-file resumes elsewhere at the chunk where it stopped. The list of
+ * replicas may grow while it runs (a second offer of a file arriving names live sources), and chunks already
+ * held (`have`) are never asked for, so a transfer that failed resumes where it stopped too.
  */
 import { RingError, errorMessage } from '../ring/errors';
 import type { Address, Digest, FileMeta } from '../ring/types';
@@ -12,8 +14,8 @@ const MAX_SOURCE_FAILURES = 3;
 
 export interface DownloadOptions {
   meta: FileMeta;
-  /** Replicas, most preferred first. */
-  sources: Address[];
+  /** Replicas, most preferred first; read at every pick, so sources added meanwhile are asked too. */
+  sources: readonly Address[];
   /** Chunks already held (a resumed transfer). */
   have?: ReadonlySet<number>;
   window: number;
@@ -27,13 +29,13 @@ export interface DownloadOptions {
 
 export async function download(opts: DownloadOptions): Promise<void> {
   const { meta } = opts;
-  const failures = new Map<Address, number>(opts.sources.map((s) => [s, 0]));
+  const failures = new Map<Address, number>();
   const queue: number[] = [];
   for (let i = 0; i < meta.chunks; i++) if (!opts.have?.has(i)) queue.push(i);
   let done = (meta.chunks - queue.length) * meta.chunkSize;
   let lastError = 'no replica to ask';
 
-  const usable = (s: Address) => (failures.get(s) ?? MAX_SOURCE_FAILURES) < MAX_SOURCE_FAILURES;
+  const usable = (s: Address) => (failures.get(s) ?? 0) < MAX_SOURCE_FAILURES;
 
   /** A chunk goes to the first replica that has not failed it yet; once all have, each still usable one is asked again. */
   function pick(tried: Set<Address>): Address | undefined {

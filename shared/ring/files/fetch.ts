@@ -19,7 +19,7 @@ export interface TransferProgress {
 }
 
 export interface PullOptions extends TransferProgress {
-  /** Chunks already held (a resumed get). */
+  /** Chunks already held (a resumed get or receive). */
   have?: ReadonlySet<number>;
   /** The session's signal unless given (then one from `RingContext.signalWith`). */
   signal?: AbortSignal;
@@ -33,7 +33,7 @@ export class Fetch {
   ) {}
 
   /** Downloads `meta`'s chunks from `sources` into `write`, each checked against its hash. */
-  pull(meta: FileMeta, sources: Address[], write: (index: number, data: Uint8Array) => Promise<void>, opts: PullOptions = {}): Promise<void> {
+  pull(meta: FileMeta, sources: readonly Address[], write: (index: number, data: Uint8Array) => Promise<void>, opts: PullOptions = {}): Promise<void> {
     const signal = opts.signal ?? this.ctx.signal;
     return download({
       meta,

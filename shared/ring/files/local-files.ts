@@ -3,9 +3,10 @@
  * sources of puts it is serving. A chunk of a file still arriving can be asked for already: the request
  * waits for that chunk, which lets replication run as a pipeline (putter -> owner -> backups).
  */
-import { RingError } from '../errors';
-import type { BlobStore, ChunkSource, Clock, FileMeta, Role, StoredFile } from '../types';
+import { RingError, errorCode } from '../errors';
+import type { Address, BlobStore, ChunkSource, Clock, FileMeta, Role, StoredFile } from '../types';
 import { withTimeout } from '../timers';
+import { Partials } from './partials';
 
 /**
  * Chunks an arrival keeps in memory after storing them. The next copy in the chain asks for each chunk a window
@@ -14,7 +15,6 @@ import { withTimeout } from '../timers';
 const RECENT_CHUNKS = 12;
 
 class Arrival {
-  readonly have = new Set<number>();
   /** The last chunks stored, oldest first. */
   readonly recent = new Map<number, Uint8Array>();
   private readonly waiters = new Map<number, Array<(ok: boolean) => void>>();
@@ -23,7 +23,16 @@ class Arrival {
   constructor(
     readonly meta: FileMeta,
     readonly done: Promise<void>,
+    /** Chunks stored and checked, those of a partial copy it resumes included. */
+    readonly have: Set<number>,
+    /** Where it pulls from; a second offer adds its sources here (see `receive`). */
+    readonly sources: Address[],
   ) {}
+
+  /** Sources of a later offer go first: the ones this transfer started with may be the reason it is slow. */
+  addSources(sources: readonly Address[]): void {
+    this.sources.unshift(...sources.filter((s) => !this.sources.includes(s)));
+  }
 
   arrived(index: number, data: Uint8Array): void {
     this.have.add(index);
@@ -55,6 +64,8 @@ export class LocalFiles {
   private readonly index = new Map<string, StoredFile>();
   private readonly arrivals = new Map<string, Arrival>();
   private readonly serving = new Map<string, ChunkSource>();
+  /** Chunks of failed receives, kept for the next attempt. */
+  readonly partials: Partials;
   /** Bumped on every change of the index, so replication can tell whether anything changed since it last looked. */
   version = 0;
 
@@ -62,7 +73,9 @@ export class LocalFiles {
     private readonly store: BlobStore,
     private readonly clock: Clock,
     private readonly onChange: () => void,
-  ) {}
+  ) {
+    this.partials = new Partials(store, clock);
+  }
 
   async load(): Promise<void> {
     for (const file of await this.store.list()) this.index.set(file.meta.name, file);
@@ -113,7 +126,7 @@ export class LocalFiles {
 
   /** Full metadata of a version we hold, receive or serve, by its root. */
   metaByRoot(root: string): FileMeta | undefined {
-    const known = this.serving.get(root)?.meta ?? this.arrivals.get(root)?.meta;
+    const known = this.serving.get(root)?.meta ?? this.arrivals.get(root)?.meta ?? this.partials.meta(root);
     if (known) return known;
     for (const file of this.index.values()) if (file.meta.root === root) return file.meta;
     return undefined;
@@ -128,6 +141,8 @@ export class LocalFiles {
     const source = this.serving.get(root);
     if (source && index < source.meta.chunks) return source.read(index);
     const arrival = this.arrivals.get(root);
+    // A partial copy is no copy: its chunks wait for the receive that resumes it, and are served by none.
+    if (!arrival && this.partials.meta(root)) throw new RingError('bad-message', `only part of ${root.slice(0, 12)} is here`);
     if (arrival && !arrival.have.has(index)) {
       const ok = await withTimeout(this.clock, waitMs, `chunk ${index}`, arrival.waitFor(index));
       if (!ok) throw new RingError('all-replicas-failed', `chunk ${index} of ${root.slice(0, 12)} never arrived here`);
@@ -140,30 +155,47 @@ export class LocalFiles {
   }
 
   /**
-   * Receives a file by `pull`ing its chunks into the store, then makes it visible with the role `roleFor`
-   * gives at that moment. A second receive of the same file joins the first instead of fetching twice.
+   * Receives a file by `pull`ing its chunks from `sources` into the store, then makes it visible with the role
+   * `roleFor` gives at that moment. A second receive of the same file joins the first, adding its sources to
+   * it, instead of fetching twice. A receive that fails keeps the chunks it checked (see Partials) and the next
+   * one `pull`s only the others; a full store keeps none.
    */
-  async receive(meta: FileMeta, roleFor: () => Role, pull: (write: (index: number, data: Uint8Array) => Promise<void>) => Promise<void>): Promise<void> {
+  async receive(
+    meta: FileMeta,
+    roleFor: () => Role,
+    pull: (write: (index: number, data: Uint8Array) => Promise<void>, have: ReadonlySet<number>, sources: readonly Address[]) => Promise<void>,
+    sources: readonly Address[] = [],
+  ): Promise<void> {
     if (this.holds(meta.name, meta.root)) return;
     const running = this.arrivals.get(meta.root);
-    if (running) return running.done;
+    if (running) {
+      running.addSources(sources);
+      return running.done;
+    }
     let settle!: { resolve: () => void; reject: (err: unknown) => void };
-    const arrival = new Arrival(meta, new Promise<void>((resolve, reject) => (settle = { resolve, reject })));
+    const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    const arrival = new Arrival(meta, done, this.partials.take(meta.root), [...sources]);
     arrival.done.catch(() => undefined);
     this.arrivals.set(meta.root, arrival);
     try {
-      await pull(async (index, data) => {
-        await this.store.putChunk(meta.root, index, data);
-        arrival.arrived(index, data);
-      });
+      await pull(
+        async (index, data) => {
+          await this.store.putChunk(meta.root, index, data);
+          arrival.arrived(index, data);
+        },
+        new Set(arrival.have),
+        arrival.sources,
+      );
       const role = roleFor();
       await this.store.commit(meta, role);
       this.index.set(meta.name, { meta, role });
       this.touch();
       settle.resolve();
+      await this.partials.supersede(meta.name, meta.root).catch(() => undefined);
     } catch (err) {
       settle.reject(err);
-      await this.store.discard(meta.root, meta.chunks).catch(() => undefined);
+      const kept = errorCode(err) === 'quota-exceeded' ? this.partials.discard(meta) : this.partials.keep(meta, arrival.have);
+      await kept.catch(() => undefined);
       throw err;
     } finally {
       arrival.finish();

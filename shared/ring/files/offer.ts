@@ -54,14 +54,14 @@ export class Offers {
   async store(wire: WireMeta, hint: Role, sources: Address[], inline?: Uint8Array): Promise<FileMeta> {
     const { ctx } = this;
     const meta = inline ? await inlineMeta(wire, inline, ctx.digest) : await this.fetch.fullMeta(wire, sources);
+    // Ourselves only as the putter: asking our own arrival for a chunk would wait on itself.
+    const from = sources.filter((s) => s !== ctx.address || this.local.isServing(meta.root));
     await this.local.receive(
       meta,
       () => this.roleFor(meta.name, hint),
-      (write) =>
-        inline
-          ? write(0, inline)
-          : // Ourselves only as the putter: asking our own arrival for a chunk would wait on itself.
-            this.fetch.pull(meta, sources.filter((s) => s !== ctx.address || this.local.isServing(meta.root)), write),
+      // A resumed receive (`have`) asks only for the chunks a failed one did not check.
+      (write, have, live) => (inline ? write(0, inline) : this.fetch.pull(meta, live, write, { have })),
+      from,
     );
     return meta;
   }

@@ -3,7 +3,8 @@
  * has its successors pull the new file as a chain, and as membership changes each node looks at what it holds
  * against its own view of the ring: it promotes backups of ranges it now owns, pushes what it owns to its
  * backups, and hands files it should no longer own (or hold at all) to their owner before letting go.
- * A copy is only dropped after the owner has said it holds that version, so at least one copy always exists.
+ * A copy is only dropped after the owner and its backups have said they hold that version, so the copies never
+ * fall to one on the way. Repairs wait in a queue, riskiest first (see RepairQueue).
  */
 import { DIGEST_BATCH } from '../../constants';
 import type { WireMeta } from '../../wire/peer';
@@ -14,7 +15,9 @@ import { inParallel } from '../parallel';
 import type { Address, FileMeta, Role, StoredFile } from '../types';
 import { inlineable } from './inline';
 import type { FileParts } from './parts';
+import { Confirmed } from './confirmed';
 import { place } from './placement';
+import { RepairQueue } from './repair-queue';
 
 /** Files relocated per round, so one round after a big membership change stays short. */
 const RELOCATIONS_PER_ROUND = 256;
@@ -24,6 +27,13 @@ const PARALLEL_DIGESTS = 4;
 const PARALLEL_INLINE_OFFERS = 16;
 /** Offers of larger files (each pulls its chunks) in flight to one peer at once. */
 const PARALLEL_OFFERS = 4;
+/** Offers of small files in flight from this node at once, to all peers. */
+const REPAIR_INLINE_CONCURRENCY = 32;
+/**
+ * Offers of larger files in flight from this node at once: each one's chunks are read from our store and
+ * sent by us, so two peers' worth keeps the links busy without starting more than the node can serve.
+ */
+const REPAIR_CONCURRENCY = 2 * PARALLEL_OFFERS;
 
 export class Replication {
   private round = 0;
@@ -36,6 +46,11 @@ export class Replication {
   private relocating = false;
   private scanning = false;
   private again = false;
+  /** What peers said they hold of our files: repairs' risk, and the under-replication counts. */
+  private readonly confirmed = new Confirmed();
+  /** Copies we make, riskiest first; small files, which ride in their offer, queue apart. */
+  private readonly repairs = new RepairQueue(REPAIR_CONCURRENCY, PARALLEL_OFFERS);
+  private readonly inlineRepairs = new RepairQueue(REPAIR_INLINE_CONCURRENCY, PARALLEL_INLINE_OFFERS);
 
   constructor(private readonly parts: FileParts) {}
 
@@ -145,6 +160,9 @@ export class Replication {
     if (++this.round % ctx.config.resyncRounds === 0) this.synced.clear();
     const { owned, backedUp, misplaced } = place(local.all(), ctx.routing, (name) => ctx.keyOf(name));
     for (const file of owned) await local.setRole(file.meta.name, 'file');
+    this.confirmed.retain(new Set(local.all().map((f) => f.meta.root)));
+    await local.partials.prune((meta) => ctx.routing.roleOf(ctx.keyOf(meta.name)) !== 'none');
+    this.report(owned);
     const version = local.version;
     // The owner's part: its r - 1 successors must hold everything it owns.
     for (const peer of ctx.routing.backupHolders()) {
@@ -171,9 +189,19 @@ export class Replication {
       })
       .finally(() => {
         this.inFlight.delete(key);
+        this.report(place(local.all(), ctx.routing, (name) => ctx.keyOf(name)).owned);
         // What we hold changed while we sent: look again now rather than at the next tick.
         if (local.version !== version) this.soon();
       });
+  }
+
+  /** Under-replication of the files we own, repairs and partial copies, into NodeStats. */
+  private report(owned: readonly StoredFile[]): void {
+    const { ctx, local } = this.parts;
+    Object.assign(ctx.stats, this.confirmed.underReplication(owned, ctx.routing.backupHolders(), ctx.config.r), {
+      partialFiles: local.partials.count,
+      repairsQueued: this.repairs.size + this.inlineRepairs.size,
+    });
   }
 
   /** Files we should not own (a peer joined before us) or not hold at all: give them to their owner, then demote or drop. */
@@ -181,12 +209,13 @@ export class Replication {
     const { ctx, rpc } = this.parts;
     const byOwner = await this.owners(files);
     await Promise.all(
-      [...byOwner].map(async ([owner, files]) => {
+      [...byOwner].map(async ([owner, { replicas, files }]) => {
         // Only what the owner is known to hold is let go; the rest waits for the next round.
         const { held, failure } = await this.ensureHeld(owner, files, 'file');
         if (failure !== undefined) ctx.log.debug('relocate-failed', { owner, files: files.length, reason: errorMessage(failure) });
+        const droppable = await this.heldByBackups(replicas, held);
         const dropped: StoredFile[] = [];
-        for (const file of held) if (await this.letGo(file.meta.name, file.meta.root)) dropped.push(file);
+        for (const file of held) if (await this.letGo(file.meta.name, file.meta.root, droppable.has(file))) dropped.push(file);
         // Our view of the ring may be behind the owner's, which may count on us as a backup and have checked us
         // just before the drop: a digest now makes it check again (see forget) and push back what it wants here.
         if (dropped.length > 0) {
@@ -198,10 +227,26 @@ export class Replication {
   }
 
   /**
-   * The owners of `files` other than us, one lookup per run of files that share an owner: in key order, every
-   * key from a looked-up key up to its owner's has that owner too (no peer lies between them).
+   * Of `files`, held by their owner, those we would drop (we are no replica) that the owner's backups in
+   * `replicas` hold too, or now do: the owner alone is one copy, and a crash of it before it makes the backups
+   * would lose what we let go.
    */
-  private async owners(files: StoredFile[]): Promise<Map<Address, StoredFile[]>> {
+  private async heldByBackups(replicas: readonly Address[], files: StoredFile[]): Promise<Set<StoredFile>> {
+    const { ctx } = this.parts;
+    let confirmed = files.filter((f) => ctx.routing.roleOf(ctx.keyOf(f.meta.name)) === 'none');
+    for (const backup of replicas.slice(1, ctx.config.r).filter((a) => a !== ctx.address)) {
+      if (confirmed.length === 0) break;
+      const { held } = await this.ensureHeld(backup, confirmed, 'backup');
+      confirmed = confirmed.filter((f) => held.includes(f));
+    }
+    return new Set(confirmed);
+  }
+
+  /**
+   * The owners of `files` other than us with their replicas, one lookup per run of files that share an owner: in
+   * key order, every key from a looked-up key up to its owner's has that owner too (no peer lies between them).
+   */
+  private async owners(files: StoredFile[]): Promise<Map<Address, { replicas: Address[]; files: StoredFile[] }>> {
     const { ctx, lookup } = this.parts;
     const { key: self, config } = ctx;
     const keyed = files
@@ -210,12 +255,13 @@ export class Replication {
         return { file, key, from: distance(self, key, config.m) };
       })
       .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
-    const byOwner = new Map<Address, StoredFile[]>();
+    const byOwner = new Map<Address, { replicas: Address[]; files: StoredFile[] }>();
     for (let i = 0; i < keyed.length; ) {
       const first = keyed[i]!.key;
       let owner: Address;
+      let replicas: Address[];
       try {
-        ({ owner } = await lookup.run(first));
+        ({ owner, replicas } = await lookup.run(first));
       } catch (err) {
         ctx.log.debug('relocate-lookup-failed', { reason: errorMessage(err) });
         i++;
@@ -224,18 +270,18 @@ export class Replication {
       const ownerKey = ctx.keyOf(owner);
       const run: StoredFile[] = [];
       while (i < keyed.length && (keyed[i]!.key === first || (ownerKey !== first && betweenRightIncl(keyed[i]!.key, first, ownerKey)))) run.push(keyed[i++]!.file);
-      if (owner !== ctx.address) byOwner.set(owner, [...(byOwner.get(owner) ?? []), ...run]);
+      if (owner !== ctx.address) byOwner.set(owner, { replicas, files: [...(byOwner.get(owner)?.files ?? []), ...run] });
     }
     return byOwner;
   }
 
-  /** Demotes a file the owner now holds to a backup, or drops it if we are no replica; true when dropped. */
-  private async letGo(name: string, root: string): Promise<boolean> {
+  /** Demotes a file the owner now holds to a backup, or drops it if we are no replica and `mayDrop`; true when dropped. */
+  private async letGo(name: string, root: string, mayDrop: boolean): Promise<boolean> {
     const { ctx, local } = this.parts;
     if (!local.holds(name, root)) return false; // replaced meanwhile
     const role = ctx.routing.roleOf(ctx.keyOf(name));
     if (role === 'backup') await local.setRole(name, 'backup');
-    if (role !== 'none') return false;
+    if (role !== 'none' || !mayDrop) return false;
     await local.remove(name);
     return true;
   }
@@ -257,18 +303,28 @@ export class Replication {
         const entries = batch.map((f) => ({ name: f.meta.name, root: f.meta.root }));
         // Bulk requests, many in flight: failure detection is the heartbeats' job, not theirs.
         const { reply } = await rpc.request(peer, { type: 'digest', entries }, { suspect: false });
-        for (const file of batch) (reply.names.includes(file.meta.name) ? missing : held).push(file);
+        for (const file of batch) {
+          const lacks = reply.names.includes(file.meta.name);
+          (lacks ? missing : held).push(file);
+          if (lacks) this.confirmed.lacks(file.meta.root, peer);
+          else this.confirmed.holds(file.meta.root, peer);
+        }
       }),
       PARALLEL_DIGESTS,
     ).catch(fail);
-    const send = (file: StoredFile) => async () => {
-      await offers.send(peer, file.meta, { role: hint, sources: [ctx.address], replicate: false, suspect: false });
-      held.push(file);
-    };
-    await Promise.all([
-      inParallel(missing.filter((f) => inlineable(f.meta)).map(send), PARALLEL_INLINE_OFFERS).catch(fail),
-      inParallel(missing.filter((f) => !inlineable(f.meta)).map(send), PARALLEL_OFFERS).catch(fail),
-    ]);
+    const { confirmed } = this;
+    const send = (file: StoredFile) =>
+      (inlineable(file.meta) ? this.inlineRepairs : this.repairs)
+        .add({
+          peer,
+          risk: () => confirmed.risk(file.meta.root),
+          run: () => offers.send(peer, file.meta, { role: hint, sources: [ctx.address], replicate: false, suspect: false }).then(() => undefined),
+        })
+        .then(() => {
+          confirmed.holds(file.meta.root, peer);
+          held.push(file);
+        }, fail);
+    await Promise.all(missing.map(send));
     return failure === undefined ? { held } : { held, failure };
   }
 }

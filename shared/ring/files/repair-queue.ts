@@ -1,0 +1,87 @@
+/**
+ * Repairs (transfers that make a copy) waiting for a slot, riskiest first. A node starts at most `total` at once
+ * and at most `perLink` to any one peer, so a busy node does not start more than it can finish and one slow
+ * peer holds up no other. Among repairs of equal risk the oldest goes first: a large file is never passed over
+ * for ever by small ones queued after it (and small files that ride in their offer have a queue of their own).
+ */
+import type { Address } from '../types';
+
+export interface RepairJob {
+  /** The peer the copy is made on. */
+  peer: Address;
+  /** Read when a slot frees: higher is more at risk (copies known missing). */
+  risk(): number;
+  run(): Promise<void>;
+}
+
+interface Waiting {
+  job: RepairJob;
+  seq: number;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+export class RepairQueue {
+  private readonly waiting: Waiting[] = [];
+  private readonly perPeer = new Map<Address, number>();
+  private running = 0;
+  private seq = 0;
+
+  constructor(
+    private readonly total: number,
+    private readonly perLink: number,
+  ) {}
+
+  /** Repairs waiting or running now. */
+  get size(): number {
+    return this.waiting.length + this.running;
+  }
+
+  /** Runs `job` once a slot is free and no riskier job waits for one; settles as the job does. */
+  add(job: RepairJob): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ job, seq: this.seq++, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.running < this.total) {
+      const next = this.pick();
+      if (next === undefined) return;
+      this.start(this.waiting.splice(next, 1)[0]!);
+    }
+  }
+
+  /** Index of the riskiest (then oldest) waiting job whose peer has a free slot. */
+  private pick(): number | undefined {
+    let best: number | undefined;
+    let bestRisk = -Infinity;
+    for (let i = 0; i < this.waiting.length; i++) {
+      const w = this.waiting[i]!;
+      if ((this.perPeer.get(w.job.peer) ?? 0) >= this.perLink) continue;
+      const risk = w.job.risk();
+      if (risk > bestRisk || (risk === bestRisk && w.seq < this.waiting[best!]!.seq)) {
+        best = i;
+        bestRisk = risk;
+      }
+    }
+    return best;
+  }
+
+  private start(w: Waiting): void {
+    const { peer } = w.job;
+    this.running++;
+    this.perPeer.set(peer, (this.perPeer.get(peer) ?? 0) + 1);
+    void w.job
+      .run()
+      .then(w.resolve, w.reject)
+      .finally(() => {
+        this.running--;
+        const left = (this.perPeer.get(peer) ?? 1) - 1;
+        if (left === 0) this.perPeer.delete(peer);
+        else this.perPeer.set(peer, left);
+        this.pump();
+      });
+  }
+}
