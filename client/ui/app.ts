@@ -3,7 +3,9 @@ import type { DhtApi } from '../dht-api';
 import { renderFileList } from './file-lists';
 import { mountFetch } from './fetch';
 import { keyHex, statusText } from './format';
+import { showIdentity } from './identity-view';
 import { createMessages } from './messages';
+import { mountPrivateLink } from './private-link';
 import { ownedRange, ringDots, type RingInput } from './ring-model';
 import { createRingView } from './ring-view';
 import { mountUpload } from './upload';
@@ -23,12 +25,14 @@ export function mountUi(root: HTMLElement, dht: DhtApi): void {
   };
   const messages = createMessages(find('messages'));
   const drawRing = createRingView(find<SVGSVGElement>('ring'));
-  mountUpload({ input: find('file-input'), dropZone: find('drop-zone'), rows: find('uploads') }, dht, messages);
+  mountUpload({ input: find('file-input'), dropZone: find('drop-zone'), rows: find('uploads'), privateInput: find('private-input') }, dht, messages);
   mountFetch(
     { form: find('fetch-form'), name: find('fetch-name'), button: find('fetch-button'), status: find('fetch-status'), link: find('download-link') },
     dht,
     messages,
   );
+  showIdentity(find('identity'), dht);
+  mountPrivateLink({ status: find('private-status'), link: find('private-download') }, dht, messages, location.href);
 
   const peerLabel = (address: string): string => {
     if (!address) return '—';

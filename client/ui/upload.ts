@@ -1,23 +1,29 @@
 /** Upload: the file picker and the drop zone feed one queue, one file at a time, each with its own row. */
 import type { DhtApi } from '../dht-api';
 import { NOT_JOINED_TEXT, errorText, formatBytes } from './format';
+import { deleteButton } from './delete-button';
 import type { Messages } from './messages';
+import { showPrivateLink } from './private-upload';
 import { createTransferRow, type TransferRow } from './transfer-row';
 
 export interface UploadElements {
   input: HTMLInputElement;
   dropZone: HTMLElement;
   rows: HTMLElement;
+  /** Checked when a file is picked: it is put as a private file. */
+  privateInput?: HTMLInputElement;
 }
 
-export function mountUpload({ input, dropZone, rows }: UploadElements, dht: DhtApi, messages: Messages): void {
+export function mountUpload({ input, dropZone, rows, privateInput }: UploadElements, dht: DhtApi, messages: Messages): void {
   // One at a time: parallel uploads would only split the same links and cores between them.
   let queue = Promise.resolve();
 
-  const upload = async (file: File, row: TransferRow): Promise<void> => {
+  const upload = async (file: File, row: TransferRow, isPrivate: boolean): Promise<void> => {
     try {
-      await dht.put(file, { onProgress: (progress) => row.progress(progress) });
-      row.finish(`stored (${formatBytes(file.size)})`);
+      const result = await dht.put(file, { onProgress: (progress) => row.progress(progress), private: isPrivate });
+      row.finish(`stored${isPrivate ? ' encrypted' : ''} (${formatBytes(file.size)})`);
+      if (isPrivate) showPrivateLink(row.element, result);
+      row.element.append(deleteButton(file.name, dht, messages));
     } catch (error) {
       const text = errorText(error);
       row.fail(text);
@@ -31,10 +37,11 @@ export function mountUpload({ input, dropZone, rows }: UploadElements, dht: DhtA
       messages.show('warn', NOT_JOINED_TEXT);
       return;
     }
+    const isPrivate = privateInput?.checked ?? false;
     for (const file of Array.from(files)) {
       const row = createTransferRow(file.name, 'queued');
       rows.prepend(row.element);
-      queue = queue.then(() => upload(file, row));
+      queue = queue.then(() => upload(file, row, isPrivate));
     }
   };
 

@@ -1,0 +1,42 @@
+/**
+ * Reading private files: a getter with the key from the link opens each sealed chunk as it arrives and puts
+ * the plaintext together; the ring only ever moves and stores the sealed chunks.
+ */
+import { RingError } from '../../shared/ring/errors';
+import type { FileMeta } from '../../shared/ring/types';
+import { PRIVATE_CHUNK_PLAIN_BYTES, keyFromFragment, openChunk, plainSize, type FileKey } from '../../shared/trust/seal';
+import type { DhtApi, TransferOptions } from '../dht-api';
+import { linkedFile } from './file-link';
+
+/** The key a link's fragment carries; rejects with 'corrupt' when the fragment is not one (a link cut short). */
+export async function linkKey(fragment: string): Promise<FileKey> {
+  const key = await keyFromFragment(fragment);
+  if (!key.ok) throw new RingError('corrupt', `The link's key is damaged (${key.reason}): copy the whole link.`);
+  return key.value;
+}
+
+/** Where the plaintext of a sealed version goes: the same chunks, each SEAL_TAG_BYTES shorter. */
+export function plainVersion(sealed: FileMeta): FileMeta {
+  return { ...sealed, size: plainSize(sealed.size, sealed.chunks), chunkSize: PRIVATE_CHUNK_PLAIN_BYTES };
+}
+
+/** A sink that opens each sealed chunk with `fileKey` before passing it on; a chunk that does not open rejects with 'corrupt'. */
+export function openingSink(fileKey: FileKey, sink: (index: number, data: Uint8Array) => void | Promise<void>) {
+  return async (index: number, sealed: Uint8Array): Promise<void> => sink(index, await openChunk(fileKey, index, sealed));
+}
+
+export interface OpenedLink {
+  name: string;
+  /** The file's plain bytes, or null when the ring holds no file of that name. */
+  file: Blob | null;
+}
+
+/**
+ * The file a private link names, fetched and decrypted; null when `href` is not a private file's link.
+ * Rejects as `dht.get` does, and with 'corrupt' when the key is damaged or is not this file's.
+ */
+export async function openPrivateLink(dht: DhtApi, href: string, options: TransferOptions = {}): Promise<OpenedLink | null> {
+  const linked = linkedFile(href);
+  if (!linked?.fragment) return null;
+  return { name: linked.name, file: await dht.get(linked.name, { ...options, key: linked.fragment }) };
+}
