@@ -6,7 +6,7 @@ import { PRIVATE_CHUNK_PLAIN_BYTES, keyToFragment, newFileKey, sealedSize } from
 import { linkKey, openingSink, plainVersion } from '../../client/dht/private-files';
 import { privateSourceFromBlob } from '../../client/dht/private-source';
 
-function randomBytes(size: number): Uint8Array {
+function randomBytes(size: number): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(size);
   for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, Math.min(size, i + 65536)));
   return bytes;
