@@ -8,6 +8,7 @@ import { resolveConfig } from '../../shared/ring/config';
 import { RingError, errorMessage } from '../../shared/ring/errors';
 import { systemClock } from '../../shared/ring/system-clock';
 import type { BlobStore, ChunkSource, FileMeta, Logger, Transport } from '../../shared/ring/types';
+import type { Identity } from '../../shared/trust/identity';
 import type { ConnectionStatus, DhtApi, DhtEvents, Key, KnownPeer, TransferOptions } from '../dht-api';
 import { estimateRingSize, linkBudget, type LinkPolicy } from '../net/connection-budget';
 import { Emitter } from '../net/emitter';
@@ -22,6 +23,8 @@ export interface DhtDeps {
   askPeers(): Promise<string[]>;
   transport(id: string): LinkedTransport;
   store(id: string): BlobStore;
+  /** The writer key this peer signs its puts and deletes with. */
+  identity: Identity;
   log: Logger;
   config?: Partial<RingConfig>;
   /** A fixed connection budget; by default it follows the ring's estimated size (connection-budget.ts). */
@@ -72,6 +75,7 @@ export class BrowserDht implements DhtApi {
       random: Math.random,
       log: this.deps.log,
       digest: webDigest,
+      identity: this.deps.identity,
       config: this.config,
     });
     node.on('change', () => this.events.emit('change', undefined));
