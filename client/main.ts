@@ -4,6 +4,7 @@
  * itself unless the URL says `?join=manual`.
  */
 import { BrowserDht } from './dht/browser-dht';
+import { loadOrCreateIdentity } from './identity/idb-identity';
 import { createConsoleLogger } from './net/log';
 import { createPeerTransport } from './net/peer-transport';
 import type { PeerTransport } from './net/transport-contract';
@@ -11,7 +12,6 @@ import { SignalClient } from './net/signal-client';
 import { createIdbStore } from './storage/idb-store';
 import { mountUi } from './ui/app';
 import { loadIceServers } from './net/ice-config';
-import { loadOrCreateIdentity } from './identity/idb-identity';
 import { MAX_REPLICAS } from '../shared/constants';
 
 declare global {

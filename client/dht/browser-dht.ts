@@ -4,6 +4,7 @@
  */
 import { hashKey, publicKey, ringSize } from '../../shared/ring/id';
 import { ChordNode, type RingConfig } from '../../shared/ring/node';
+import type { Sink } from '../../shared/ring/files/get';
 import { resolveConfig } from '../../shared/ring/config';
 import { RingError, errorMessage } from '../../shared/ring/errors';
 import { systemClock } from '../../shared/ring/system-clock';
@@ -16,7 +17,7 @@ import { Emitter } from '../net/emitter';
 import { sourceFromBlob } from './blob-source';
 import { IN_MEMORY_DOWNLOAD_BYTES, downloadFolder, downloadTarget, type DownloadFolder, type DownloadTarget } from './download-target';
 import { fileLink } from './file-link';
-import { linkKey, openingSink, plainVersion } from './private-files';
+import { isPrivate, linkKey, openingSink, plainVersion, requireKey } from './private-files';
 import { privateSourceFromBlob } from './private-source';
 import { webDigest } from './web-digest';
 
@@ -81,6 +82,7 @@ export class BrowserDht implements DhtApi {
       random: Math.random,
       log: this.deps.log,
       digest: webDigest,
+      identity: this.deps.identity,
       config: this.config,
     });
     node.on('change', () => this.events.emit('change', undefined));
@@ -187,11 +189,15 @@ export class BrowserDht implements DhtApi {
         return data;
       },
     };
-    await node.put(counted, { replicated: options?.replicated === true });
+    const { writer } = await node.put(counted, { replicated: options?.replicated === true, private: fileKey !== undefined });
     report(size);
     finished = true;
     const link = fileLink(this.deps.page?.(), name, fileKey && keyToFragment(fileKey));
-    return { name, size, writer: this.identity, link };
+    return { name, size, writer, link };
+  }
+
+  async delete(name: string, options?: Pick<TransferOptions, 'signal'>): Promise<void> {
+    await this.requireJoined().delete(name, options?.signal ? { signal: options.signal } : {});
   }
 
   async get(name: string, options?: TransferOptions): Promise<Blob | null> {
@@ -199,14 +205,17 @@ export class BrowserDht implements DhtApi {
     const folder = (this.downloads ??= downloadFolder(node.address));
     const fileKey = options?.key === undefined ? undefined : await linkKey(options.key);
     let target: DownloadTarget | undefined;
-    const add = (index: number, data: Uint8Array) => target!.add(index, data);
+    const add: Sink = (index, data) => target!.add(index, data);
+    // A private version's chunks are opened on their way in; a public one's go as they are (a key is then unused).
+    let sink = add;
     try {
-      const meta = await node.get(name, fileKey ? openingSink(fileKey, add) : add, {
+      const meta = await node.get(name, (index, data) => sink(index, data), {
         onStart: async (version) => {
           if (target?.root === version.root) return;
           await target?.discard();
-          const layout = fileKey ? plainVersion(version) : version;
-          target = await downloadTarget(layout, this.deps.inMemoryDownloadBytes ?? IN_MEMORY_DOWNLOAD_BYTES, folder);
+          const sealed = isPrivate(version);
+          sink = sealed ? openingSink(requireKey(version, fileKey), add) : add;
+          target = await downloadTarget(sealed ? plainVersion(version) : version, this.deps.inMemoryDownloadBytes ?? IN_MEMORY_DOWNLOAD_BYTES, folder);
         },
         onProgress: (done, total) => options?.onProgress?.({ done, total }),
       });

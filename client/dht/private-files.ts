@@ -3,6 +3,7 @@
  * the plaintext together; the ring only ever moves and stores the sealed chunks.
  */
 import { RingError } from '../../shared/ring/errors';
+import type { Sink } from '../../shared/ring/files/get';
 import type { FileMeta } from '../../shared/ring/types';
 import { PRIVATE_CHUNK_PLAIN_BYTES, keyFromFragment, openChunk, plainSize, type FileKey } from '../../shared/trust/seal';
 import type { DhtApi, TransferOptions } from '../dht-api';
@@ -15,14 +16,26 @@ export async function linkKey(fragment: string): Promise<FileKey> {
   return key.value;
 }
 
+/** True when the version's signed record says its chunks are sealed. */
+export function isPrivate(version: FileMeta): boolean {
+  const record = version.signed?.record;
+  return record?.kind === 'file' && record.private;
+}
+
+/** The key to open a private version with; throws 'private-file' without one: sealed bytes are never handed out as the file. */
+export function requireKey(sealed: FileMeta, fileKey: FileKey | undefined): FileKey {
+  if (!fileKey) throw new RingError('private-file', `${sealed.name} is a private file: only its link (with the key after #k=) opens it.`);
+  return fileKey;
+}
+
 /** Where the plaintext of a sealed version goes: the same chunks, each SEAL_TAG_BYTES shorter. */
 export function plainVersion(sealed: FileMeta): FileMeta {
   return { ...sealed, size: plainSize(sealed.size, sealed.chunks), chunkSize: PRIVATE_CHUNK_PLAIN_BYTES };
 }
 
 /** A sink that opens each sealed chunk with `fileKey` before passing it on; a chunk that does not open rejects with 'corrupt'. */
-export function openingSink(fileKey: FileKey, sink: (index: number, data: Uint8Array) => void | Promise<void>) {
-  return async (index: number, sealed: Uint8Array): Promise<void> => sink(index, await openChunk(fileKey, index, sealed));
+export function openingSink(fileKey: FileKey, sink: Sink): Sink {
+  return async (index, sealed) => sink(index, await openChunk(fileKey, index, sealed));
 }
 
 export interface OpenedLink {

@@ -4,7 +4,9 @@
  */
 import { resolveConfig, type RingConfig } from './config';
 import { RingError } from './errors';
+import { verify as webCryptoVerify, type Identity } from '../trust/identity';
 import { hashKey } from './id';
+import { Records, type Verify } from './records';
 import { Routing } from './routing';
 import type { Address, BlobStore, Clock, Digest, Logger, Random, Transport } from './types';
 
@@ -15,12 +17,20 @@ export interface NodeOptions {
   random: Random;
   log: Logger;
   digest: Digest;
+  /** This peer's writer key: its puts and deletes are signed with it. */
+  identity: Identity;
+  /** Checks a record's signature; WebCrypto's (shared/trust/identity verify) unless given (the simulator's is fast and deterministic). */
+  verify?: Verify;
   config?: Partial<RingConfig>;
 }
 
 export interface NodeStats {
   droppedMessages: number;
   corruptChunks: number;
+  /** Versions a peer sent or served whose record was missing, did not describe them, or was not signed by its writer. */
+  badRecords: number;
+  /** Gets whose replicas named different writers for the name. */
+  disagreements: number;
 }
 
 export type Phase = 'new' | 'started' | 'joined' | 'stopped';
@@ -34,7 +44,7 @@ export class RingContext {
   readonly address: Address;
   readonly key: bigint;
   readonly config: RingConfig;
-  readonly stats: NodeStats = { droppedMessages: 0, corruptChunks: 0 };
+  readonly stats: NodeStats = { droppedMessages: 0, corruptChunks: 0, badRecords: 0, disagreements: 0 };
   readonly routing: Routing;
   readonly transport: Transport;
   readonly store: BlobStore;
@@ -42,6 +52,7 @@ export class RingContext {
   readonly random: Random;
   readonly log: Logger;
   readonly digest: Digest;
+  readonly records: Records;
   phase: Phase = 'new';
   private session = new AbortController();
   private readonly keys = new Map<string, bigint>();
@@ -51,6 +62,7 @@ export class RingContext {
 
   constructor(opts: NodeOptions) {
     ({ transport: this.transport, store: this.store, clock: this.clock, random: this.random, log: this.log, digest: this.digest } = opts);
+    this.records = new Records(opts.identity, opts.verify ?? ((key, bytes, sig) => webCryptoVerify(key, bytes, sig)));
     this.config = resolveConfig(opts.config);
     this.address = opts.transport.address;
     this.key = this.keyOf(this.address);
