@@ -19,6 +19,9 @@ export interface GetOptions extends TransferProgress {
 
 export type Sink = (index: number, data: Uint8Array) => void | Promise<void>;
 
+/** Errors a get gives up on at once, as no other replica can help: an abort, a private file the caller has no key for (its onStart says so). */
+const GIVE_UP: ReadonlySet<string> = new Set(['aborted', 'private-file']);
+
 export class Get {
   constructor(
     private readonly parts: FileParts,
@@ -78,7 +81,7 @@ export class Get {
         return full;
       } catch (err) {
         lastError = err;
-        if (errorCode(err) === 'aborted') throw err;
+        if (GIVE_UP.has(errorCode(err) ?? '')) throw err;
         await sleep(ctx.clock, ctx.config.stabilizeMs, signal ?? ctx.signal);
       }
     }
