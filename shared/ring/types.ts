@@ -62,7 +62,13 @@ export interface Transport {
 
 export type TimerHandle = unknown;
 export interface Clock {
+  /** Milliseconds on a monotonic clock (performance.now in a browser): for timeouts and ages, never for a date. */
   now(): number;
+  /**
+   * Milliseconds since 1970 (Date.now), for what a record says to other peers (a tombstone's `deletedAt`).
+   * The simulator leaves it out: its virtual `now` stands in.
+   */
+  epochMs?(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
 }

@@ -34,7 +34,9 @@ export class Delete {
       if (!record || record.kind === 'delete') return;
       if (record.writer !== ctx.records.writer) throw notWriter(name, record.writer);
       // At the version it deletes: a tombstone beats its writer's files of its version and lower, not a newer put.
-      const meta = await ctx.records.signTombstone(name, record.version, ctx.clock.now());
+      // A record's time is a date (an integer ms since 1970): performance.now() is neither.
+      const deletedAt = Math.floor(ctx.clock.epochMs?.() ?? ctx.clock.now());
+      const meta = await ctx.records.signTombstone(name, record.version, deletedAt);
       try {
         await this.puts.store({ meta, read: () => Promise.reject(new RingError('bad-message', 'a tombstone has no chunks')) }, { replicated: true, signal: opts.signal }, signal);
         return;
