@@ -140,3 +140,25 @@ export function scanIndexedDb(page: Page, markerHex: string): Promise<ScanReport
     return report;
   }, markerHex);
 }
+
+/** What a request the hostile tab sent got back: the reply's type, or the code of the error reply. */
+export type Answer = { ok: true; type: string } | { ok: false; code: string; message: string };
+
+/**
+ * Sends one ring request from `page` straight through its transport (not window.dht), as a peer that speaks
+ * the protocol by hand would; `data` rides as the envelope's binary payload (a small file's inline bytes).
+ */
+export function requestRaw(page: Page, to: string, body: Record<string, unknown>, data?: Uint8Array): Promise<Answer> {
+  return page.evaluate(
+    async ({ to, body, data }) => {
+      const envelope = { body: body as { type: string }, ...(data === null ? {} : { data: Uint8Array.from(atob(data), (c) => c.charCodeAt(0)) }) };
+      try {
+        const reply = await window.ringshare!.transport!.request(to, envelope, { timeoutMs: 10_000 });
+        return { ok: true as const, type: reply.body.type };
+      } catch (err) {
+        return { ok: false as const, code: String((err as { code?: unknown }).code), message: (err as Error).message };
+      }
+    },
+    { to, body, data: data === undefined ? null : Buffer.from(data).toString('base64') },
+  );
+}
