@@ -1,5 +1,6 @@
 /** The page: status, ring picture, file lists, upload and fetch, all redrawn from `window.dht`. */
 import type { DhtApi } from '../dht-api';
+import { addDeleteButtons } from './delete-button';
 import { renderFileList } from './file-lists';
 import { mountFetch } from './fetch';
 import { keyHex, statusText } from './format';
@@ -68,6 +69,8 @@ export function mountUi(root: HTMLElement, dht: DhtApi): void {
     const stored = (name: string) => dht.stored(name);
     renderFileList(find('files'), dht.files, stored);
     renderFileList(find('backups'), dht.backUpFiles, stored);
+    addDeleteButtons(find('files'), dht, messages);
+    addDeleteButtons(find('backups'), dht, messages);
   };
 
   // Many changes can land in one frame (a join moves pointers and files at once): draw once per frame.

@@ -74,6 +74,10 @@ test("a name is its writer's: another person's put and delete are refused, the w
     await stale.tab.goto(`${server.url}/?join=manual`);
     await waitFor(stale.tab, () => window.dht?.host, { timeoutMs: 15_000, what: 'the stale replica to load' });
     expect((await state(stale.tab)).host).toBe(staleHost);
+    await waitFor(() => state(stale.tab), (s) => [...s.files, ...s.backUpFiles].includes(name), {
+      timeoutMs: 15_000,
+      what: 'the stale replica to load the deleted file from its IndexedDB',
+    });
     await join(stale.tab, (await state(alice.tab)).host);
     await waitForRing(tabs, SETTLE_MS.join);
     await waitFor(() => states(tabs), (all) => all.every((s) => ![...s.files, ...s.backUpFiles].includes(name)), {
