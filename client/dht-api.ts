@@ -1,5 +1,8 @@
 /** The `window.dht` object: the node contract outside tests and the page rely on. */
+import type { ListEntry, ListOptions } from '../shared/ring/node';
 import type { FileMeta } from '../shared/ring/types';
+
+export type { ListEntry, ListOptions } from '../shared/ring/node';
 
 export type Key = bigint | number;
 
@@ -11,16 +14,19 @@ export interface Progress {
 
 export interface TransferOptions {
   onProgress?(progress: Progress): void;
+  /** Aborting it stops the transfer, releases what it holds, and rejects with an AbortError (code 'aborted'). */
   signal?: AbortSignal;
   /** put: resolve once the backups are made too, not as soon as the file's owner has stored it. */
   replicated?: boolean;
   /** put: encrypt the file in this tab first; only the returned link (its `#k=` fragment) opens it. */
   private?: boolean;
   /**
-   * get: the key of a private file, as its link's fragment carries it after `#k=` (client/dht/file-link.ts).
+   * get: the key of a private file, as its link's fragment carries it after `#k=` (client/dht/private-files.ts).
    * Without it, a get of a private file rejects with code 'private-file'.
    */
   key?: string;
+  /** get: write the file straight into this file (from `showSaveFilePicker`), whatever its size; resolves to it. */
+  saveTo?: FileSystemFileHandle;
 }
 
 /** What a put stored. */
@@ -74,6 +80,14 @@ export interface DhtApi {
   delete(name: string, options?: Pick<TransferOptions, 'signal'>): Promise<void>;
   /** Resolves to the file's bytes, or null when no peer holds a file of that name. */
   get(name: string, options?: TransferOptions): Promise<Blob | null>;
+  /**
+   * Files in the ring (name, size, owner), sorted by name, walked owner by owner in key order. `prefix`: only
+   * names starting with it; `limit`: at most this many (default 1000); `after`: go on after that name's place
+   * on the ring (the walk's order is by key, so the next page starts after the page's last entry by key).
+   */
+  list(options?: ListOptions): Promise<ListEntry[]>;
+  /** A fetched file bigger than this is written to a file rather than held in memory. */
+  readonly inMemoryDownloadBytes: number;
   /** Metadata of a file this tab stores (owned or backup), for the page's lists. */
   stored(name: string): FileMeta | undefined;
   /** Every peer this tab knows of (fingers, successors, predecessors), for the ring picture. */

@@ -27,6 +27,8 @@ export const MAX_FILE_BYTES = 4 * 1024 * 1024 * 1024;
 export const HASHES_PER_PAGE = 1024;
 /** Names sent in one replication digest, so the message stays under MAX_HEADER_BYTES. */
 export const DIGEST_BATCH = 64;
+/** Most files in one 'list' reply (ring/files/list.ts); the owner also keeps the reply under MAX_HEADER_BYTES. */
+export const LIST_PAGE = 64;
 
 /** Ring maintenance periods (ms). Heartbeats well under a second so a crash is repaired in about one. */
 export const STABILIZE_MS = 200;

@@ -6,18 +6,17 @@ import { hashKey, publicKey, ringSize } from '../../shared/ring/id';
 import { ChordNode, type RingConfig } from '../../shared/ring/node';
 import type { Sink } from '../../shared/ring/files/get';
 import { resolveConfig } from '../../shared/ring/config';
-import { RingError, errorMessage } from '../../shared/ring/errors';
+import { RingError, errorMessage, throwIfAborted } from '../../shared/ring/errors';
 import { systemClock } from '../../shared/ring/system-clock';
 import type { BlobStore, ChunkSource, FileMeta, Logger, Transport } from '../../shared/ring/types';
 import type { Identity } from '../../shared/trust/identity';
 import { keyToFragment, newFileKey } from '../../shared/trust/seal';
-import type { ConnectionStatus, DhtApi, DhtEvents, Key, KnownPeer, PutResult, TransferOptions } from '../dht-api';
+import type { ConnectionStatus, DhtApi, DhtEvents, Key, KnownPeer, ListEntry, ListOptions, PutResult, TransferOptions } from '../dht-api';
 import { estimateRingSize, linkBudget, type LinkPolicy } from '../net/connection-budget';
 import { Emitter } from '../net/emitter';
 import { sourceFromBlob } from './blob-source';
 import { IN_MEMORY_DOWNLOAD_BYTES, downloadFolder, downloadTarget, type DownloadFolder, type DownloadTarget } from './download-target';
-import { fileLink } from './file-link';
-import { isPrivate, linkKey, openingSink, plainVersion, requireKey } from './private-files';
+import { fileLink, isPrivate, linkKey, openingSink, plainVersion, requireKey } from './private-files';
 import { privateSourceFromBlob } from './private-source';
 import { webDigest } from './web-digest';
 
@@ -170,6 +169,8 @@ export class BrowserDht implements DhtApi {
     const [name, blob, options] =
       typeof first === 'string' ? [first, toBlob(second as Blob | ArrayBuffer | Uint8Array), third] : [first.name, first, second as TransferOptions | undefined];
     const size = blob.size;
+    const signal = options?.signal;
+    throwIfAborted(signal, `put of ${name}`);
     let finished = false;
     // The ring may read the file from us after the put resolved (until its backups are made): not progress.
     const report = (done: number) => finished || options?.onProgress?.({ done: Math.min(size, done), total: size });
@@ -177,8 +178,8 @@ export class BrowserDht implements DhtApi {
     const onHashed = (done: number, total: number) => report((done / total) * (size / 2));
     const fileKey = options?.private ? await newFileKey() : undefined;
     const source = fileKey
-      ? await privateSourceFromBlob(name, blob, fileKey, webDigest, onHashed)
-      : await sourceFromBlob(name, blob, this.config.chunkSize, webDigest, onHashed);
+      ? await privateSourceFromBlob(name, blob, fileKey, webDigest, onHashed, signal)
+      : await sourceFromBlob(name, blob, this.config.chunkSize, webDigest, onHashed, signal);
     let served = 0;
     const counted: ChunkSource = {
       meta: source.meta,
@@ -189,11 +190,14 @@ export class BrowserDht implements DhtApi {
         return data;
       },
     };
-    const { writer } = await node.put(counted, { replicated: options?.replicated === true, private: fileKey !== undefined });
-    report(size);
-    finished = true;
-    const link = fileLink(this.deps.page?.(), name, fileKey && keyToFragment(fileKey));
-    return { name, size, writer, link };
+    try {
+      const { writer } = await node.put(counted, { replicated: options?.replicated === true, private: fileKey !== undefined, ...(signal && { signal }) });
+      report(size);
+      const link = fileLink(this.deps.page?.(), name, fileKey && keyToFragment(fileKey));
+      return { name, size, writer, link };
+    } finally {
+      finished = true;
+    }
   }
 
   async delete(name: string, options?: Pick<TransferOptions, 'signal'>): Promise<void> {
@@ -215,16 +219,26 @@ export class BrowserDht implements DhtApi {
           await target?.discard();
           const sealed = isPrivate(version);
           sink = sealed ? openingSink(requireKey(version, fileKey), add) : add;
-          target = await downloadTarget(sealed ? plainVersion(version) : version, this.deps.inMemoryDownloadBytes ?? IN_MEMORY_DOWNLOAD_BYTES, folder);
+          target = await downloadTarget(sealed ? plainVersion(version) : version, this.inMemoryDownloadBytes, folder, options?.saveTo);
         },
         onProgress: (done, total) => options?.onProgress?.({ done, total }),
+        ...(options?.signal && { signal: options.signal }),
       });
       if (!meta) return null;
       return await target!.file();
     } catch (err) {
+      // An aborted or failed get gives its storage back: the file in the origin private file system goes.
       await target?.discard();
       throw err;
     }
+  }
+
+  async list(options?: ListOptions): Promise<ListEntry[]> {
+    return (await this.requireJoined().list(options)).entries;
+  }
+
+  get inMemoryDownloadBytes(): number {
+    return this.deps.inMemoryDownloadBytes ?? IN_MEMORY_DOWNLOAD_BYTES;
   }
 
   stored(name: string): FileMeta | undefined {

@@ -1,5 +1,6 @@
 /**
- * Where a download is put together. A file up to a threshold becomes a Blob of Blobs in memory; a bigger one
+ * Where a download is put together. A file the user picked a place for (`showSaveFilePicker`) is written straight
+ * into that file; otherwise a file up to a threshold becomes a Blob of Blobs in memory, and a bigger one
  * is written to a file of the origin private file system. Chromium keeps Blobs in memory up to a browser-wide
  * limit (about 500 MiB on this machine, with no disk to spill to in a private window), past which every new
  * Blob fails to read: a 1 GiB download held as Blobs could not be read back.
@@ -23,8 +24,31 @@ export interface DownloadTarget {
 /** The directory a tab's large downloads go to, made on first use. */
 export type DownloadFolder = () => Promise<FileSystemDirectoryHandle>;
 
-export function downloadTarget(meta: FileMeta, inMemoryBytes: number, folder: DownloadFolder): Promise<DownloadTarget> {
-  return meta.size <= inMemoryBytes ? Promise.resolve(memoryTarget(meta)) : fileTarget(meta, folder);
+export type DownloadPlace = 'picked-file' | 'memory' | 'private-folder';
+
+/** Where a download of `size` bytes goes: a file the user picked if any, else memory up to the threshold. */
+export function downloadPlace(size: number, inMemoryBytes: number, picked: boolean): DownloadPlace {
+  if (picked) return 'picked-file';
+  return size <= inMemoryBytes ? 'memory' : 'private-folder';
+}
+
+/**
+ * Whether the page should ask the user where to save before a fetch: only for a file known to be over the
+ * threshold, where the browser has `showSaveFilePicker` (which needs a click, so a programmatic get never uses it).
+ */
+export function asksWhereToSave(size: number | undefined, inMemoryBytes: number, picker: unknown): boolean {
+  return typeof picker === 'function' && size !== undefined && size > inMemoryBytes;
+}
+
+export function downloadTarget(meta: FileMeta, inMemoryBytes: number, folder: DownloadFolder, picked?: FileSystemFileHandle): Promise<DownloadTarget> {
+  switch (downloadPlace(meta.size, inMemoryBytes, picked !== undefined)) {
+    case 'picked-file':
+      return writtenTarget(meta, picked!, async () => undefined);
+    case 'memory':
+      return Promise.resolve(memoryTarget(meta));
+    case 'private-folder':
+      return fileTarget(meta, folder);
+  }
 }
 
 function memoryTarget(meta: FileMeta): DownloadTarget {
@@ -43,6 +67,14 @@ async function fileTarget(meta: FileMeta, folder: DownloadFolder): Promise<Downl
   const dir = await folder();
   const name = `${++filesMade}-${meta.root.slice(0, 16)}`;
   const handle = await dir.getFileHandle(name, { create: true });
+  return writtenTarget(meta, handle, () => dir.removeEntry(name));
+}
+
+/** The part of a FileSystemFileHandle a download writes through. */
+type WritableFile = Pick<FileSystemFileHandle, 'createWritable' | 'getFile'>;
+
+/** A download written into `handle`; `remove` gives the file itself up once the writer is aborted. */
+async function writtenTarget(meta: FileMeta, handle: WritableFile, remove: () => Promise<void>): Promise<DownloadTarget> {
   // One writer for the whole download: chunks arrive in any order, each written at its own offset.
   const writer = (await handle.createWritable()).getWriter();
   return {
@@ -53,8 +85,9 @@ async function fileTarget(meta: FileMeta, folder: DownloadFolder): Promise<Downl
       return handle.getFile();
     },
     discard: async () => {
+      // An aborted writer drops what it wrote (Chromium writes to a swap file until close).
       await writer.abort().catch(() => undefined);
-      await dir.removeEntry(name).catch(() => undefined);
+      await remove().catch(() => undefined);
     },
   };
 }

@@ -7,7 +7,19 @@ import type { Sink } from '../../shared/ring/files/get';
 import type { FileMeta } from '../../shared/ring/types';
 import { PRIVATE_CHUNK_PLAIN_BYTES, keyFromFragment, openChunk, plainSize, type FileKey } from '../../shared/trust/seal';
 import type { DhtApi, TransferOptions } from '../dht-api';
-import { linkedFile } from './file-link';
+import { shareUrl } from '../ui/share-link';
+
+/** The fragment parameter of a private link that carries the file's key (keyToFragment). */
+export const KEY_PARAM = 'k';
+
+/**
+ * The link to a file: the page's share link (`?get=NAME`), and for a private file its key in the fragment
+ * (`#k=KEY`), which a browser never sends to any server. Without a page (a Node peer) the link is relative.
+ */
+export function fileLink(page: string | undefined, name: string, fragment?: string): string {
+  const link = shareUrl(name, page === undefined ? { origin: '', pathname: '' } : new URL(page));
+  return fragment === undefined ? link : `${link}#${KEY_PARAM}=${fragment}`;
+}
 
 /** The key a link's fragment carries; rejects with 'corrupt' when the fragment is not one (a link cut short). */
 export async function linkKey(fragment: string): Promise<FileKey> {
@@ -38,18 +50,10 @@ export function openingSink(fileKey: FileKey, sink: Sink): Sink {
   return async (index, sealed) => sink(index, await openChunk(fileKey, index, sealed));
 }
 
-export interface OpenedLink {
-  name: string;
-  /** The file's plain bytes, or null when the ring holds no file of that name. */
-  file: Blob | null;
-}
-
 /**
- * The file a private link names, fetched and decrypted; null when `href` is not a private file's link.
- * Rejects as `dht.get` does, and with 'corrupt' when the key is damaged or is not this file's.
+ * The private file `name` fetched and decrypted with the key of its link's fragment; null when the ring holds
+ * no file of that name. Rejects as `dht.get` does, and with 'corrupt' when the key is damaged or is not this file's.
  */
-export async function openPrivateLink(dht: DhtApi, href: string, options: TransferOptions = {}): Promise<OpenedLink | null> {
-  const linked = linkedFile(href);
-  if (!linked?.fragment) return null;
-  return { name: linked.name, file: await dht.get(linked.name, { ...options, key: linked.fragment }) };
+export function openPrivateLink(dht: Pick<DhtApi, 'get'>, name: string, fragment: URLSearchParams, options: TransferOptions = {}): Promise<Blob | null> {
+  return dht.get(name, { ...options, key: fragment.get(KEY_PARAM) ?? '' });
 }

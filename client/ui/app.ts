@@ -1,21 +1,27 @@
-/** The page: status, ring picture, file lists, upload and fetch, all redrawn from `window.dht`. */
+/** The page: status, ring picture, file lists, the ring's files, upload, fetch and share links, all drawn from `window.dht`. */
 import type { DhtApi } from '../dht-api';
+import { mountBrowse } from './browse';
 import { addDeleteButtons } from './delete-button';
 import { renderFileList } from './file-lists';
 import { mountFetch } from './fetch';
 import { keyHex, statusText } from './format';
 import { showIdentity } from './identity-view';
 import { createMessages } from './messages';
-import { mountPrivateLink } from './private-link';
+import { openShareLink, type LinkHooks } from './open-link';
+import { privateLinkOpener } from './private-link';
 import { ownedRange, ringDots, type RingInput } from './ring-model';
 import { createRingView } from './ring-view';
+import { mountSharePanel } from './share-panel';
 import { mountUpload } from './upload';
 
 /** The connection count has no change event of its own, so the page also redraws on this period. */
 const REFRESH_MS = 1000;
 
-/** Wires the page inside `root` (the layout of index.html) to `dht`, which also says how many links it may keep open. */
-export function mountUi(root: HTMLElement, dht: DhtApi): void {
+/**
+ * Wires the page inside `root` (the layout of index.html) to `dht`, which also says how many links it may keep
+ * open. `hooks` open what this module does not (a private share link).
+ */
+export function mountUi(root: HTMLElement, dht: DhtApi, hooks: LinkHooks = {}): void {
   const find = <T extends Element = HTMLElement>(id: string): T => {
     const element = root.querySelector<T>(`#${id}`);
     if (!element) throw new Error(`The page has no #${id} element`);
@@ -26,14 +32,27 @@ export function mountUi(root: HTMLElement, dht: DhtApi): void {
   };
   const messages = createMessages(find('messages'));
   const drawRing = createRingView(find<SVGSVGElement>('ring'));
-  mountUpload({ input: find('file-input'), dropZone: find('drop-zone'), rows: find('uploads'), privateInput: find('private-input') }, dht, messages);
-  mountFetch(
+  const fetcher = mountFetch(
     { form: find('fetch-form'), name: find('fetch-name'), button: find('fetch-button'), status: find('fetch-status'), link: find('download-link') },
     dht,
     messages,
   );
+  const share = mountSharePanel(
+    { panel: find('share-panel'), name: find('share-name'), url: find('share-url'), copy: find('share-copy'), close: find('share-close'), qr: find('share-qr'), hint: find('share-hint') },
+    messages,
+  );
+  const browse = mountBrowse(
+    { list: find('ring-files'), filter: find('ring-filter'), mode: find('ring-filter-mode'), refresh: find('ring-refresh'), status: find('ring-files-status') },
+    dht,
+    fetcher,
+    share,
+  );
+  mountUpload({ input: find('file-input'), dropZone: find('drop-zone'), rows: find('uploads'), privateInput: find('private-input') }, dht, messages, () =>
+    browse.refresh(),
+  );
   showIdentity(find('identity'), dht);
-  mountPrivateLink({ status: find('private-status'), link: find('private-download') }, dht, messages, location.href);
+  const privateLink = privateLinkOpener({ status: find('private-status'), link: find('private-download') }, dht, messages);
+  openShareLink(location, dht, fetcher, messages, { privateLink, ...hooks });
 
   const peerLabel = (address: string): string => {
     if (!address) return '—';

@@ -1,4 +1,10 @@
-/** Fetch by name: a progress row, then a download link to the bytes (older links' blob URLs are revoked). */
+/**
+ * Fetching a file, by name from the form, by a click in the ring's file list, or from a share link: a progress
+ * row with a cancel button, then a download link to the bytes (older links' blob URLs are revoked). A file known
+ * to be over the in-memory threshold is written straight to a file the user picks, where the browser can.
+ */
+import { errorCode } from '../../shared/ring/errors';
+import { asksWhereToSave } from '../dht/download-target';
 import type { DhtApi } from '../dht-api';
 import { NOT_JOINED_TEXT, errorText, formatBytes } from './format';
 import type { Messages } from './messages';
@@ -12,24 +18,50 @@ export interface FetchElements {
   link: HTMLAnchorElement;
 }
 
-export function mountFetch({ form, name, button, status, link }: FetchElements, dht: DhtApi, messages: Messages): void {
+export interface FetchOptions {
+  /** The size, when the page knows it (the ring's file list): a big file then goes where the user picks. */
+  size?: number;
+  /** What to say when no peer holds it. */
+  missingText?: string;
+}
+
+export interface Fetcher {
+  /** Fetches `name` unless a fetch is running. Call it straight from a click: it may open a save dialog. */
+  fetch(name: string, options?: FetchOptions): Promise<void>;
+}
+
+/** The File System Access API's save dialog (Chromium); absent in Firefox and Safari. */
+type SavePicker = (options?: { suggestedName?: string }) => Promise<FileSystemFileHandle>;
+
+function savePicker(): SavePicker | undefined {
+  const picker = (window as { showSaveFilePicker?: SavePicker }).showSaveFilePicker;
+  return typeof picker === 'function' ? picker.bind(window) : undefined;
+}
+
+export function mountFetch({ form, name, button, status, link }: FetchElements, dht: DhtApi, messages: Messages): Fetcher {
+  let running = false;
+
   const clearLink = (): void => {
     if (link.href) URL.revokeObjectURL(link.href);
     link.removeAttribute('href');
     link.hidden = true;
   };
 
-  const fetchFile = async (wanted: string): Promise<void> => {
+  const fetchFile = async (wanted: string, options: FetchOptions, saveTo: FileSystemFileHandle | undefined): Promise<void> => {
     clearLink();
-    const row = createTransferRow(wanted, 'looking up…');
+    const controller = new AbortController();
+    const row = createTransferRow(wanted, 'looking up…', () => controller.abort());
     status.replaceChildren(row.element);
-    button.disabled = true;
     try {
-      const blob = await dht.get(wanted, { onProgress: (progress) => row.progress(progress) });
+      const blob = await dht.get(wanted, { onProgress: (progress) => row.progress(progress), signal: controller.signal, ...(saveTo && { saveTo }) });
       if (blob === null) {
-        const text = `No such file: ${wanted}`;
+        const text = options.missingText ?? `No such file: ${wanted}`;
         row.fail(text);
         messages.show('warn', text);
+        return;
+      }
+      if (saveTo) {
+        row.finish(`saved to ${saveTo.name} (${formatBytes(blob.size)})`);
         return;
       }
       row.finish(`fetched (${formatBytes(blob.size)})`);
@@ -38,10 +70,42 @@ export function mountFetch({ form, name, button, status, link }: FetchElements, 
       link.textContent = `Save ${wanted}`;
       link.hidden = false;
     } catch (error) {
+      if (errorCode(error) === 'aborted') {
+        row.cancelled('cancelled');
+        messages.show('info', `Fetch of ${wanted} cancelled`);
+        return;
+      }
       const text = errorText(error);
       row.fail(text);
       messages.show('error', `Fetch of ${wanted} failed: ${text}`);
+    }
+  };
+
+  const fetch = async (wanted: string, options: FetchOptions = {}): Promise<void> => {
+    if (!dht.joined) {
+      messages.show('warn', NOT_JOINED_TEXT);
+      return;
+    }
+    if (running) {
+      messages.show('info', 'A fetch is running: wait for it or cancel it');
+      return;
+    }
+    running = true;
+    button.disabled = true;
+    try {
+      const picker = savePicker();
+      let saveTo: FileSystemFileHandle | undefined;
+      if (asksWhereToSave(options.size, dht.inMemoryDownloadBytes, picker)) {
+        try {
+          saveTo = await picker!({ suggestedName: wanted });
+        } catch (error) {
+          // The user closed the dialog: no fetch. Any other failure (no user gesture): the usual place.
+          if ((error as { name?: string }).name === 'AbortError') return;
+        }
+      }
+      await fetchFile(wanted, options, saveTo);
     } finally {
+      running = false;
       button.disabled = false;
     }
   };
@@ -54,10 +118,8 @@ export function mountFetch({ form, name, button, status, link }: FetchElements, 
       messages.show('info', 'Type the name of a file to fetch');
       return;
     }
-    if (!dht.joined) {
-      messages.show('warn', NOT_JOINED_TEXT);
-      return;
-    }
-    if (!button.disabled) void fetchFile(wanted);
+    void fetch(wanted);
   });
+
+  return { fetch };
 }

@@ -22,6 +22,20 @@ export function formatProgress({ done, total }: Progress): string {
   return `${formatBytes(done)} of ${formatBytes(total)}`;
 }
 
+export function formatRate(bytesPerSecond: number): string {
+  return `${formatBytes(Math.max(0, Math.round(bytesPerSecond)))}/s`;
+}
+
+/** A time left, to the second under a minute, else to the minute: "45 s", "3 min 5 s", "2 h 10 min". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError(`Not a duration: ${seconds}`);
+  const s = Math.ceil(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return s % 60 === 0 ? `${s / 60} min` : `${Math.floor(s / 60)} min ${s % 60} s`;
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
 /** A ring key as hex, zero-padded to the ring's width so keys line up. */
 export function keyHex(key: Key, m: number): string {
   return BigInt(key).toString(16).padStart(Math.ceil(m / 4), '0');

@@ -1,13 +1,12 @@
 /**
- * Opening a private file's link (`?get=NAME#k=KEY`): once the tab has joined, the file is fetched, opened
- * with the fragment's key and offered as an `<a download>` with its bytes. A public file's link
- * (no fragment) is left to the share view.
+ * Opening a private file's link (`?get=NAME#k=KEY`): open-link.ts waits until the tab has joined and hands the
+ * link here; the file is fetched, opened with the fragment's key and offered as an `<a download>` with its bytes.
  */
-import { linkedFile } from '../dht/file-link';
 import { openPrivateLink } from '../dht/private-files';
 import type { DhtApi } from '../dht-api';
 import { errorText, formatBytes } from './format';
 import type { Messages } from './messages';
+import { missingText, type LinkHooks } from './open-link';
 import { createTransferRow } from './transfer-row';
 
 export interface PrivateLinkElements {
@@ -15,24 +14,20 @@ export interface PrivateLinkElements {
   link: HTMLAnchorElement;
 }
 
-/** Opens `href` if it is a private file's link; does nothing for any other URL. */
-export function mountPrivateLink({ status, link }: PrivateLinkElements, dht: DhtApi, messages: Messages, href: string): void {
-  const linked = linkedFile(href);
-  if (!linked?.fragment) return;
-  const name = linked.name;
-  const row = createTransferRow(name, 'private link: waiting to join the ring…');
-  status.replaceChildren(row.element);
-
-  const open = async (): Promise<void> => {
+/** The `privateLink` hook of open-link.ts: fetches and decrypts the linked file into `link`. */
+export function privateLinkOpener({ status, link }: PrivateLinkElements, dht: DhtApi, messages: Messages): NonNullable<LinkHooks['privateLink']> {
+  return async (name, fragment) => {
+    const row = createTransferRow(name, 'private link: looking up…');
+    status.replaceChildren(row.element);
     try {
-      const opened = await openPrivateLink(dht, href, { onProgress: (progress) => row.progress(progress) });
-      if (!opened?.file) {
-        row.fail(`No such file: ${name}`);
-        messages.show('warn', `The link's file ${name} is not in the ring (deleted, or every copy is offline)`);
+      const file = await openPrivateLink(dht, name, fragment, { onProgress: (progress) => row.progress(progress) });
+      if (!file) {
+        row.fail(missingText(name));
+        messages.show('warn', missingText(name));
         return;
       }
-      row.finish(`decrypted (${formatBytes(opened.file.size)})`);
-      link.href = URL.createObjectURL(opened.file);
+      row.finish(`decrypted (${formatBytes(file.size)})`);
+      link.href = URL.createObjectURL(file);
       link.download = name;
       link.textContent = `Save ${name}`;
       link.hidden = false;
@@ -42,14 +37,4 @@ export function mountPrivateLink({ status, link }: PrivateLinkElements, dht: Dht
       messages.show('error', `Opening the private link to ${name} failed: ${text}`);
     }
   };
-
-  if (dht.joined) {
-    void open();
-    return;
-  }
-  const stop = dht.on('change', () => {
-    if (!dht.joined) return;
-    stop();
-    void open();
-  });
 }

@@ -11,6 +11,7 @@ import { Delete, type DeleteOptions } from './files/delete';
 import { Fetch } from './files/fetch';
 import { Get, type GetOptions, type Sink } from './files/get';
 import { Holders } from './files/holders';
+import { Listing, type ListOptions, type ListPage } from './files/list';
 import { LocalFiles } from './files/local-files';
 import { Offers } from './files/offer';
 import type { FileParts } from './files/parts';
@@ -34,6 +35,7 @@ export type { GetOptions } from './files/get';
 export type { DeleteOptions } from './files/delete';
 export type { PutOptions, PutResult } from './files/put';
 export type { Verify } from './records';
+export type { ListEntry, ListOptions, ListPage } from './files/list';
 export type { LookupResult } from './lookup';
 
 export class ChordNode {
@@ -50,6 +52,7 @@ export class ChordNode {
   private readonly puts: Put;
   private readonly gets: Get;
   private readonly deletes: Delete;
+  private readonly listing: Listing;
   private stopTimers: Array<() => void> = [];
 
   constructor(opts: NodeOptions) {
@@ -70,11 +73,13 @@ export class ChordNode {
     this.puts = new Put(parts, this.replication, holders);
     this.gets = new Get(parts, holders);
     this.deletes = new Delete(parts, this.puts);
+    this.listing = new Listing(parts);
     const inbound = new Inbound(ctx, {
       ...this.maintenance.handlers(),
       ...this.lookups.handlers(),
       ...this.replication.handlers(),
       ...serveHandlers(ctx, local),
+      ...this.listing.handlers(),
     });
     opts.transport.listen((from, msg) => inbound.handle(from, msg));
     opts.transport.onPeerDown?.((peer) => this.maintenance.peerDown(peer));
@@ -230,5 +235,10 @@ export class ChordNode {
   /** Reads a file from the ring into `sink` (chunks may come in any order). Resolves to null when no replica has it. */
   get(name: string, sink: Sink, opts: GetOptions = {}): Promise<FileMeta | null> {
     return this.gets.run(name, sink, opts);
+  }
+
+  /** The ring's files in pages, walked owner by owner in key order (files/list.ts). */
+  list(opts: ListOptions = {}): Promise<ListPage> {
+    return this.listing.run(opts);
   }
 }

@@ -2,12 +2,12 @@
  * Messages between ring peers, and their validation. Everything a peer receives is decoded here first;
  * anything that does not match is refused with a reason and never reaches the protocol.
  */
-import { MAX_FILE_BYTES, DIGEST_BATCH, HASHES_PER_PAGE } from '../constants';
+import { MAX_FILE_BYTES, DIGEST_BATCH, HASHES_PER_PAGE, LIST_PAGE } from '../constants';
 import type { Address, FileMeta, Role } from '../ring/types';
 import { MAX_VERSION, describes, parseSignedRecord } from '../trust/record';
 import { isPublicKey } from '../trust/identity';
 import { fileName, hash, integer, objectField as record, parseWireMeta, type WireMeta } from './file-meta';
-import { SchemaError, check, excerpt, type Parsed } from './validate';
+import { SchemaError, check, excerpt, isString, type Parsed } from './validate';
 
 export type PeerRequest =
   | { type: 'ping' }
@@ -24,7 +24,9 @@ export type PeerRequest =
   | { type: 'replicas'; name: string; root: string }
   | { type: 'hashes'; root: string; start: number; count: number }
   | { type: 'chunk'; root: string; index: number }
-  | { type: 'meta'; name: string };
+  | { type: 'meta'; name: string }
+  /** Files this owner holds in its own range, in key order: one page of a walk around the ring (ring/files/list.ts). */
+  | ListRequest;
 
 /**
  * A version a peer holds, as much of its record as a digest needs to tell whether the receiver lacks it:
@@ -52,7 +54,8 @@ export type PeerReply =
   | { type: 'stored'; replicas: number }
   | { type: 'chunk' }
   | { type: 'meta'; meta: WireMeta | null }
-  | { type: 'hashes' };
+  | { type: 'hashes' }
+  | { type: 'listed'; files: ListedFile[]; more: boolean; successor: Address };
 
 /** The replies each request may get: a requester decodes its reply against this one map. */
 export const REPLIES = {
@@ -68,6 +71,7 @@ export const REPLIES = {
   hashes: ['hashes'],
   chunk: ['chunk'],
   meta: ['meta'],
+  list: ['listed'],
 } as const satisfies { [K in PeerRequest['type']]: readonly PeerReply['type'][] };
 
 /** The reply a request of type `K` gets. */
@@ -162,6 +166,8 @@ export function parseRequest(body: unknown): Parsed<PeerRequest> {
         return { type: 'replicas', name: fileName(b.name, 'name'), root: hash(b.root, 'root') };
       case 'hashes':
         return { type: 'hashes', root: hash(b.root, 'root'), start: integer(b.start, 'start', 0, MAX_FILE_BYTES), count: integer(b.count, 'count', 1, HASHES_PER_PAGE) };
+      case 'list':
+        return parseListRequest(b);
       default:
         throw new SchemaError(`unknown request type ${describeType(b.type)}`);
     }
@@ -201,6 +207,8 @@ export function parseReply<K extends PeerReply['type']>(body: unknown, expected:
         return { type: 'stored', replicas: integer(b.replicas, 'replicas', 0, 64) } as Extract<PeerReply, { type: K }>;
       case 'meta':
         return { type: 'meta', meta: b.meta === null ? null : parseSignedMeta(b.meta) } as Extract<PeerReply, { type: K }>;
+      case 'listed':
+        return parseListed(b) as Extract<PeerReply, { type: K }>;
     }
   });
 }
@@ -213,4 +221,62 @@ function describeType(type: unknown): string {
 function nonEmpty(list: Address[]): Address[] {
   check(list.length > 0, 'successors must not be empty');
   return list;
+}
+
+// ---- list: a walk of the ring's files, one owner's range at a time -------------------------------------
+
+/**
+ * A page of the files one owner holds in its own range, in ring order (key, then name). Keys are hex.
+ * `from`: only files past that key (with `after`, past that key and name); `to`: only keys up to it (inclusive).
+ */
+export type ListRequest = {
+  type: 'list';
+  from?: string;
+  after?: string;
+  to?: string;
+  /** Only names that start with it: each owner filters, so a narrow listing sends little. */
+  prefix?: string;
+  limit: number;
+};
+
+/** One file of a 'list' reply. `writer`: the fingerprint of the key that signed it, once records are signed. */
+export type ListedFile = {
+  name: string;
+  size: number;
+  writer?: string;
+};
+
+const MAX_WRITER_LENGTH = 128;
+
+function optional<T>(value: unknown, decode: (value: unknown) => T): T | undefined {
+  return value === undefined ? undefined : decode(value);
+}
+
+function hexKey(value: unknown, what: string): string {
+  check(typeof value === 'string' && HEX_KEY.test(value), `${what} must be lowercase hex`);
+  return value;
+}
+
+function parseListRequest(b: Record<string, unknown>): ListRequest {
+  const req: ListRequest = { type: 'list', limit: integer(b.limit, 'limit', 1, LIST_PAGE) };
+  const from = optional(b.from, (v) => hexKey(v, 'from'));
+  const after = optional(b.after, (v) => fileName(v, 'after'));
+  const to = optional(b.to, (v) => hexKey(v, 'to'));
+  const prefix = optional(b.prefix, (v) => fileName(v, 'prefix'));
+  check(after === undefined || from !== undefined, 'after needs from');
+  return { ...req, ...(from !== undefined && { from }), ...(after !== undefined && { after }), ...(to !== undefined && { to }), ...(prefix !== undefined && { prefix }) };
+}
+
+function parseListed(b: Record<string, unknown>): Extract<PeerReply, { type: 'listed' }> {
+  check(Array.isArray(b.files) && b.files.length <= LIST_PAGE, `files must be a list of at most ${LIST_PAGE}`);
+  check(typeof b.more === 'boolean', 'more must be a boolean');
+  const files = b.files.map((item, i): ListedFile => {
+    const f = record(item, `files[${i}]`);
+    const writer = optional(f.writer, (v) => {
+      check(isString(v, MAX_WRITER_LENGTH, 1), `files[${i}].writer must be a short string`);
+      return v;
+    });
+    return { name: fileName(f.name, `files[${i}].name`), size: integer(f.size, `files[${i}].size`, 0, MAX_FILE_BYTES), ...(writer !== undefined && { writer }) };
+  });
+  return { type: 'listed', files, more: b.more, successor: address(b.successor, 'successor') };
 }

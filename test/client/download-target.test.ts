@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { downloadFolder, downloadTarget } from '../../client/dht/download-target';
+import { asksWhereToSave, downloadFolder, downloadPlace, downloadTarget } from '../../client/dht/download-target';
 import type { FileMeta } from '../../shared/ring/types';
 
 /** An in-memory stand-in for the origin private file system: directories of byte arrays. */
@@ -93,5 +93,42 @@ describe('downloadTarget', () => {
     dir.files.set('new', new Uint8Array(1));
     expect(await folder()).toBe(dir);
     expect(dir.files.has('new')).toBe(true);
+  });
+});
+
+describe('choosing where a download goes', () => {
+  const picker = () => undefined;
+
+  it('asks where to save only for a file known to be over the threshold, where the browser has a save picker', () => {
+    expect(asksWhereToSave(96, 95, picker)).toBe(true);
+    expect(asksWhereToSave(95, 95, picker)).toBe(false);
+    // Size unknown (a name typed in): no prompt, the private file system takes a big file.
+    expect(asksWhereToSave(undefined, 95, picker)).toBe(false);
+    // Firefox and Safari have no showSaveFilePicker.
+    expect(asksWhereToSave(96, 95, undefined)).toBe(false);
+  });
+
+  it('writes into a picked file whatever its size, else memory up to the threshold, else the private file system', () => {
+    expect(downloadPlace(10, 95, true)).toBe('picked-file');
+    expect(downloadPlace(1000, 95, true)).toBe('picked-file');
+    expect(downloadPlace(95, 95, false)).toBe('memory');
+    expect(downloadPlace(96, 95, false)).toBe('private-folder');
+  });
+
+  it('writes a picked file at each chunk offset and never touches the private file system; discard leaves the picked file alone', async () => {
+    const root = new FakeDir();
+    const folder = downloadFolder('peer', async () => root as unknown as FileSystemDirectoryHandle);
+    const picked = new FakeDir();
+    const handle = (await picked.getFileHandle('chosen.bin', { create: true })) as unknown as FileSystemFileHandle;
+    const f = file(200);
+    const target = await downloadTarget(f.meta, 95, folder, handle);
+    await fill(target, f, [19, 0, ...Array.from({ length: 18 }, (_, i) => i + 1)]);
+    expect(new Uint8Array(await (await target.file()).arrayBuffer())).toEqual(f.bytes);
+    expect(picked.files.get('chosen.bin')).toEqual(f.bytes);
+    expect(root.dirs.size).toBe(0);
+
+    const aborted = await downloadTarget(file(50).meta, 95, folder, handle);
+    await aborted.discard();
+    expect(picked.files.has('chosen.bin')).toBe(true);
   });
 });

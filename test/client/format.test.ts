@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NOT_JOINED_TEXT, errorText, formatBytes, formatProgress, keyHex, statusText } from '../../client/ui/format';
+import { NOT_JOINED_TEXT, errorText, formatBytes, formatDuration, formatProgress, formatRate, keyHex, statusText } from '../../client/ui/format';
 import { STORAGE_FULL_MESSAGE, StorageFullError } from '../../client/storage/storage-full';
 
 describe('formatBytes', () => {
@@ -58,5 +58,29 @@ describe('errorText', () => {
     expect(errorText(new Error('transfer failed after 3 replicas'))).toBe('transfer failed after 3 replicas');
     expect(errorText('plain')).toBe('plain');
     expect(NOT_JOINED_TEXT).toMatch(/joined/);
+  });
+});
+
+describe('formatRate and formatDuration', () => {
+  it('says a speed in bytes per second', () => {
+    expect(formatRate(0)).toBe('0 B/s');
+    expect(formatRate(1536)).toBe('1.5 KiB/s');
+    expect(formatRate(8.5 * 1024 * 1024)).toBe('8.5 MiB/s');
+  });
+
+  it.each([
+    [0, '0 s'],
+    [0.2, '1 s'],
+    [59, '59 s'],
+    [60, '1 min'],
+    [185, '3 min 5 s'],
+    [7800, '2 h 10 min'],
+  ])('%d seconds is %s', (seconds, text) => {
+    expect(formatDuration(seconds)).toBe(text);
+  });
+
+  it('refuses what is not a duration', () => {
+    expect(() => formatDuration(-1)).toThrow(RangeError);
+    expect(() => formatDuration(Infinity)).toThrow(RangeError);
   });
 });

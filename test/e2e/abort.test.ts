@@ -1,0 +1,162 @@
+/**
+ * Aborting transfers in real tabs: a 32 MiB get and a 32 MiB put aborted halfway reject with an AbortError, the
+ * links stay up and the next transfer of the same file succeeds; a 64 MiB download cancelled from the page stops
+ * and its file in the origin private file system is deleted.
+ */
+import type { Page } from 'playwright-core';
+import { expect, test } from 'vitest';
+import { DEFAULT_M } from '../../shared/constants';
+import { hashKey } from '../../shared/ring/id';
+import { logEvent, waitFor, withSession } from './harness';
+import { SETTLE_MS, expectedRing, formRing, getHash, openPeers, putRandom, states, waitForRing } from './ring';
+
+const MiB = 1024 * 1024;
+/** One copy per file, so a get reads over a link from the one tab that has it rather than from its own store. */
+const QUERY = 'replicas=1&memory-mib=16';
+
+/** The tab that owns `name` in the ring of `pages` (the successor of its key). */
+async function ownerOf(pages: Page[], name: string): Promise<string> {
+  const ring = expectedRing(await states(pages));
+  const key = hashKey(name, DEFAULT_M);
+  return (ring.find((p) => BigInt(p.key) >= key) ?? ring[0]!).host;
+}
+
+interface Outcome {
+  name?: string;
+  code?: string;
+  /** Progress when the abort was made, as a share of the whole. */
+  abortedAt: number;
+}
+
+test('a 32 MiB get and a 32 MiB put aborted halfway reject with AbortError, links stay up, the next get succeeds', async () => {
+  await withSession(async ({ server, browser }) => {
+    const pages = await openPeers(await browser.newContext(), server.url, 3, QUERY);
+    await formRing(pages);
+    const hosts = await Promise.all(pages.map((p) => p.evaluate(() => window.dht!.host)));
+
+    // The get: from a tab that is not the file's owner.
+    const hash = await putRandom(pages[0]!, 'get-me.bin', 32 * MiB);
+    const owner = await ownerOf(pages, 'get-me.bin');
+    await waitFor(() => states(pages), (s) => s.some((p) => p.host === owner && p.files.includes('get-me.bin')), { timeoutMs: SETTLE_MS.put * 4, what: 'the owner to hold get-me.bin' });
+    const getter = pages[hosts.findIndex((h) => h !== owner)]!;
+    const got: Outcome = await getter.evaluate(async () => {
+      const controller = new AbortController();
+      let abortedAt = -1;
+      try {
+        await window.dht!.get('get-me.bin', {
+          signal: controller.signal,
+          onProgress: ({ done, total }) => {
+            if (abortedAt < 0 && done >= total / 2) {
+              abortedAt = done / total;
+              controller.abort();
+            }
+          },
+        });
+        return { abortedAt };
+      } catch (err) {
+        return { name: (err as Error).name, code: (err as { code?: string }).code, abortedAt };
+      }
+    });
+    logEvent('get-aborted', { ...got });
+    expect(got).toMatchObject({ name: 'AbortError', code: 'aborted' });
+    expect(got.abortedAt).toBeGreaterThanOrEqual(0.5);
+    expect(got.abortedAt).toBeLessThan(1);
+
+    // The put: of a file whose owner is another tab, aborted halfway through the owner reading it.
+    const putter = getter;
+    const putterHost = await putter.evaluate(() => window.dht!.host);
+    let putName = '';
+    for (let i = 0; i < 100 && !putName; i++) if ((await ownerOf(pages, `put-${i}.bin`)) !== putterHost) putName = `put-${i}.bin`;
+    const put: Outcome = await putter.evaluate(async ({ name, size }) => {
+      const bytes = new Uint8Array(size);
+      for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
+      const controller = new AbortController();
+      let abortedAt = -1;
+      try {
+        await window.dht!.put(name, bytes, {
+          signal: controller.signal,
+          // The first half of a put's progress is hashing the file; the second half is the owner reading it.
+          onProgress: ({ done, total }) => {
+            if (abortedAt < 0 && done >= total * 0.75) {
+              abortedAt = done / total;
+              controller.abort();
+            }
+          },
+        });
+        return { abortedAt };
+      } catch (err) {
+        return { name: (err as Error).name, code: (err as { code?: string }).code, abortedAt };
+      }
+    }, { name: putName, size: 32 * MiB });
+    logEvent('put-aborted', { ...put, file: putName });
+    expect(put).toMatchObject({ name: 'AbortError', code: 'aborted' });
+    expect(put.abortedAt).toBeLessThan(1);
+
+    // The links stay up and the ring stays whole; the aborted put left no copy anywhere.
+    await waitForRing(pages);
+    for (const page of pages) expect(await page.evaluate(() => window.dht!.connectionCount())).toBeGreaterThan(0);
+    await waitFor(() => states(pages), (s) => s.every((p) => !p.files.includes(putName) && !p.backUpFiles.includes(putName)), {
+      timeoutMs: SETTLE_MS.put,
+      what: `no tab to hold the aborted ${putName}`,
+    });
+
+    // The next get of the same file reads it whole; the aborted put's file can be put and read back.
+    expect(await getHash(getter, 'get-me.bin')).toBe(hash);
+    const again = await putRandom(putter, putName, 32 * MiB);
+    expect(await getHash(pages.find((p) => p !== putter)!, putName)).toBe(again);
+  });
+});
+
+/**
+ * Entries in this tab's download directory of the origin private file system (a file being written has a
+ * Chromium swap file, `.crswap`, beside it), and the origin's usage.
+ */
+function downloadStorage(page: Page): Promise<{ files: string[]; usage: number }> {
+  return page.evaluate(async () => {
+    const files: string[] = [];
+    try {
+      const downloads = await (await navigator.storage.getDirectory()).getDirectoryHandle('downloads');
+      for await (const name of (await downloads.getDirectoryHandle(window.dht!.host)).keys()) files.push(name);
+    } catch {
+      // No download directory yet: nothing stored.
+    }
+    return { files, usage: (await navigator.storage.estimate()).usage ?? 0 };
+  });
+}
+
+test('cancelling a 64 MiB download in the page stops it and deletes its file', async () => {
+  await withSession(async ({ server, browser }) => {
+    const pages = await openPeers(await browser.newContext(), server.url, 3, QUERY);
+    await formRing(pages);
+    await putRandom(pages[0]!, 'large.bin', 64 * MiB);
+    const owner = await ownerOf(pages, 'large.bin');
+    await waitFor(() => states(pages), (s) => s.some((p) => p.host === owner && p.files.includes('large.bin')), { timeoutMs: SETTLE_MS.put * 4, what: 'the owner to hold large.bin' });
+    const hosts = await Promise.all(pages.map((p) => p.evaluate(() => window.dht!.host)));
+    const getter = pages[hosts.findIndex((h) => h !== owner)]!;
+
+    await getter.fill('#fetch-name', 'large.bin');
+    await getter.click('#fetch-button');
+    // Over ?memory-mib=16 it goes to the origin private file system: a file there while it runs.
+    await waitFor(getter, () => {
+      const bar = document.querySelector<HTMLProgressElement>('#fetch-status progress');
+      return bar !== null && bar.max > 1 && bar.value >= bar.max / 4;
+    }, { timeoutMs: SETTLE_MS.put * 4, what: 'the fetch to pass a quarter' });
+    const during = await downloadStorage(getter);
+    expect(during.files.filter((f) => !f.endsWith('.crswap'))).toHaveLength(1);
+    await getter.click('#fetch-status .transfer .cancel');
+
+    await waitFor(getter, () => document.querySelector<HTMLElement>('#fetch-status .transfer')?.dataset.state === 'cancelled', {
+      timeoutMs: SETTLE_MS.put,
+      what: 'the fetch row to say cancelled',
+    });
+    const after = await waitFor(() => downloadStorage(getter), (s) => s.files.length === 0, { timeoutMs: SETTLE_MS.put, what: 'the partial download to be deleted' });
+    logEvent('cancelled-download', { during, after });
+    expect(after.usage).toBeLessThan(during.usage);
+    // Stopped: no progress after the cancel, and the page offers nothing to save.
+    const text = await getter.evaluate(() => document.querySelector('#fetch-status .state')!.textContent);
+    expect(text).toBe('cancelled');
+    expect(await getter.evaluate(() => document.querySelector('#download-link')!.hasAttribute('hidden'))).toBe(true);
+    // And the file is still there for the next fetch.
+    expect(await getHash(getter, 'large.bin')).not.toBeNull();
+  });
+});
