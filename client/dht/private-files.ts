@@ -1,12 +1,11 @@
 /**
- * Reading private files: a getter with the key from the link opens each sealed chunk as it arrives and puts
- * the plaintext together; the ring only ever moves and stores the sealed chunks.
+ * Private files on the getting side: the link that carries a file's key, and a getter with that key opening
+ * each sealed chunk as it arrives to put the plaintext together; the ring only ever moves and stores sealed chunks.
  */
 import { RingError } from '../../shared/ring/errors';
 import type { Sink } from '../../shared/ring/files/get';
 import type { FileMeta } from '../../shared/ring/types';
 import { PRIVATE_CHUNK_PLAIN_BYTES, keyFromFragment, openChunk, plainSize, type FileKey } from '../../shared/trust/seal';
-import type { DhtApi, TransferOptions } from '../dht-api';
 import { shareUrl } from '../ui/share-link';
 
 /** The fragment parameter of a private link that carries the file's key (keyToFragment). */
@@ -48,12 +47,4 @@ export function plainVersion(sealed: FileMeta): FileMeta {
 /** A sink that opens each sealed chunk with `fileKey` before passing it on; a chunk that does not open rejects with 'corrupt'. */
 export function openingSink(fileKey: FileKey, sink: Sink): Sink {
   return async (index, sealed) => sink(index, await openChunk(fileKey, index, sealed));
-}
-
-/**
- * The private file `name` fetched and decrypted with the key of its link's fragment; null when the ring holds
- * no file of that name. Rejects as `dht.get` does, and with 'corrupt' when the key is damaged or is not this file's.
- */
-export function openPrivateLink(dht: Pick<DhtApi, 'get'>, name: string, fragment: URLSearchParams, options: TransferOptions = {}): Promise<Blob | null> {
-  return dht.get(name, { ...options, key: fragment.get(KEY_PARAM) ?? '' });
 }

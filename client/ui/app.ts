@@ -51,8 +51,7 @@ export function mountUi(root: HTMLElement, dht: DhtApi, hooks: LinkHooks = {}): 
     browse.refresh(),
   );
   showIdentity(find('identity'), dht);
-  const privateLink = privateLinkOpener({ status: find('private-status'), link: find('private-download') }, dht, messages);
-  openShareLink(location, dht, fetcher, messages, { privateLink, ...hooks });
+  openShareLink(location, dht, fetcher, messages, { privateLink: privateLinkOpener(fetcher), ...hooks });
 
   const peerLabel = (address: string): string => {
     if (!address) return '—';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fileLink, isPrivate, openPrivateLink, requireKey } from '../../client/dht/private-files';
+import { fileLink, isPrivate, requireKey } from '../../client/dht/private-files';
 import { readShareLink } from '../../client/ui/share-link';
 import type { FileMeta } from '../../shared/ring/types';
 
@@ -19,12 +19,7 @@ describe('file links', () => {
     expect(fileLink(undefined, 'x', 'K')).toBe('?get=x#k=K');
   });
 
-  it("open with the fragment's key, and a private version refuses a get without one", async () => {
-    const asked: unknown[] = [];
-    const dht = { get: async (name: string, options?: unknown) => (asked.push([name, options]), null) };
-    await openPrivateLink(dht, 'secret.pdf', new URLSearchParams('k=KEY'));
-    expect(asked).toEqual([['secret.pdf', { key: 'KEY' }]]);
-
+  it('say which versions are private, and a private version refuses a get without its key', () => {
     const record = { kind: 'file', name: 'secret.pdf', version: 1, size: 100, chunkSize: 245760, chunks: 1, root: 'ab', writer: 'w', private: true } as const;
     expect(isPrivate({ ...sealed, signed: { record, sig: '' } })).toBe(true);
     expect(isPrivate({ ...sealed, signed: { record: { ...record, private: false }, sig: '' } })).toBe(false);

@@ -138,7 +138,7 @@ test('a private file is sealed in its tab: no IndexedDB holds its plaintext, a t
       [pickedLink, 'picked-secret.bin', sha256(picked)],
     ] as const) {
       const tab = await openTab(erin, link, `erin:${name}`);
-      const download = tab.locator('#private-download');
+      const download = tab.locator('#download-link');
       await download.waitFor({ state: 'visible', timeout: SETTLE_MS.join + SETTLE_MS.put * 4 });
       const [saved] = await Promise.all([tab.waitForEvent('download'), download.click()]);
       expect(saved.suggestedFilename()).toBe(name);
