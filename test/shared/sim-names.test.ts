@@ -56,7 +56,7 @@ describe('overwrite', () => {
     const offers: string[] = [];
     const send = sim.network.send.bind(sim.network);
     sim.network.send = (from, to, msg: Envelope, opts) => {
-      if (from === mallory.address && msg.body.type === 'offer') offers.push(to);
+      if (from.address === mallory.address && msg.body.type === 'offer') offers.push(to);
       return send(from, to, msg, opts);
     };
     const put = sim.clock.drive(mallory.node.put(evil), LIMIT_MS);
