@@ -68,10 +68,6 @@ export class Records {
     return this.identity.publicKey;
   }
 
-  get fingerprint(): string {
-    return this.identity.fingerprint;
-  }
-
   /** True when `meta` carries a record that describes it and that its writer signed. Never throws. */
   async valid(meta: WireMeta): Promise<boolean> {
     const signed = meta.signed;

@@ -9,6 +9,9 @@ import { isPublicKey } from '../trust/identity';
 import { fileName, hash, integer, objectField as record, parseWireMeta, type WireMeta } from './file-meta';
 import { SchemaError, check, excerpt, isString, type Parsed } from './validate';
 
+// Part of the messages here, and where ../shared/repro's scripts import them from.
+export { toWireMeta, type WireMeta } from './file-meta';
+
 export type PeerRequest =
   | { type: 'ping' }
   | { type: 'state' }

@@ -30,7 +30,7 @@ export class Delete {
     throwIfAborted(opts.signal, `delete of ${name}`);
     const signal = opts.signal && ctx.signalWith(opts.signal);
     for (let tries = 1; ; tries++) {
-      const record = await this.puts.current(name, signal);
+      const { record, owner } = await this.puts.current(name, signal);
       if (!record || record.kind === 'delete') return;
       if (record.writer !== ctx.records.writer) throw notWriter(name, record.writer);
       // At the version it deletes: a tombstone beats its writer's files of its version and lower, not a newer put.
@@ -38,7 +38,7 @@ export class Delete {
       const deletedAt = Math.floor(ctx.clock.epochMs?.() ?? ctx.clock.now());
       const meta = await ctx.records.signTombstone(name, record.version, deletedAt);
       try {
-        await this.puts.store({ meta, read: () => Promise.reject(new RingError('bad-message', 'a tombstone has no chunks')) }, { replicated: true, signal: opts.signal }, signal);
+        await this.puts.store({ meta, read: () => Promise.reject(new RingError('bad-message', 'a tombstone has no chunks')) }, { replicated: true, signal: opts.signal }, signal, owner);
         return;
       } catch (err) {
         throwIfAborted(opts.signal, `delete of ${name}`);

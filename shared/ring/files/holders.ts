@@ -22,9 +22,9 @@ export type Held = { meta: WireMeta; data?: Uint8Array };
 const META_GRACE_MS = 250;
 
 export interface Holdings {
-  /** The peers asked, owner first (and ourselves, if we hold the name). */
-  candidates: Address[];
-  /** Per candidate: its answer, null when it holds nothing, undefined when it did not answer (or its record did not check). */
+  /** The name's owner, as the lookup found it (a put offers to it without looking it up again). */
+  owner: Address;
+  /** Per peer asked (the replicas, owner first, and ourselves if we hold the name): its answer, null when it holds nothing, undefined when it did not answer (or its record did not check). */
   answers: Array<Held | null | undefined>;
   /** The version chosen; undefined when no answer checked. */
   chosen?: Held;
@@ -38,12 +38,12 @@ export class Holders {
   /** Asks the replicas of `name` what they hold and chooses a version. */
   async ask(name: string, signal: AbortSignal | undefined): Promise<Holdings> {
     const { ctx, lookup, local } = this.parts;
-    const { replicas } = await lookup.run(ctx.keyOf(name), ctx.address, signal);
+    const { owner, replicas } = await lookup.run(ctx.keyOf(name), ctx.address, signal);
     const candidates = [...new Set([...replicas.slice(0, ctx.config.r), ...(local.get(name) ? [ctx.address] : [])])];
     const answers = await this.checked(candidates, name, await this.metasAt(candidates, name, signal));
     const chosen = this.choose(name, answers);
     const sources = chosen ? candidates.filter((_, i) => answers[i]?.meta.root === chosen.meta.root) : [];
-    return { candidates, answers, chosen, sources };
+    return { owner, answers, chosen, sources };
   }
 
   /** The answers with every unchecked record bypassed (made undefined), counted and told. */

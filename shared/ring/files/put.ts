@@ -61,9 +61,9 @@ export class Put {
     const signal = opts.signal && ctx.signalWith(opts.signal);
     for (let tries = 1; ; tries++) {
       try {
-        const version = await this.nextVersion(name, signal);
+        const { version, owner } = await this.nextVersion(name, signal);
         const meta = await ctx.records.signFile(source.meta, version, opts.private === true);
-        await this.store({ meta, read: source.read }, opts, signal);
+        await this.store({ meta, read: source.read }, opts, signal, owner);
         return { name, size, writer: ctx.records.writer, version };
       } catch (err) {
         throwIfAborted(opts.signal, `put of ${name}`);
@@ -76,13 +76,13 @@ export class Put {
    * Stores a signed version (a file's, or a tombstone's) at the name's owner, then waits for the backups as
    * `opts.replicated` asks. Rejects with 'name-taken' or 'superseded' when the owner refuses it.
    */
-  async store(source: ChunkSource, opts: PutOptions, signal: AbortSignal | undefined): Promise<void> {
+  async store(source: ChunkSource, opts: PutOptions, signal: AbortSignal | undefined, knownOwner?: Address): Promise<void> {
     const { local } = this.parts;
     const { meta } = source;
     const stopServing = local.serve(source);
     let owner: Address;
     try {
-      owner = await this.storeAtOwner(meta, signal);
+      owner = await this.storeAtOwner(meta, signal, knownOwner);
     } catch (err) {
       stopServing();
       throw err;
@@ -95,27 +95,28 @@ export class Put {
     if (!confirmed) throw new RingError('all-replicas-failed', `the backups of ${meta.name} could not be confirmed to hold this version`);
   }
 
-  /** The record of `name` its replicas hold (holders.ts chooses among them); undefined when none holds one. */
-  async current(name: string, signal: AbortSignal | undefined): Promise<NameRecord | undefined> {
-    const { chosen } = await this.retried(() => this.holders.ask(name, signal), `asking the replicas of ${name}`, signal);
-    return chosen?.meta.signed?.record;
+  /** The record of `name` its replicas hold (holders.ts chooses among them; undefined when none holds one), and its owner. */
+  async current(name: string, signal: AbortSignal | undefined): Promise<{ record?: NameRecord; owner: Address }> {
+    const { chosen, owner } = await this.retried(() => this.holders.ask(name, signal), `asking the replicas of ${name}`, signal);
+    return { record: chosen?.meta.signed?.record, owner };
   }
 
   /** The version a put of `name` by us is: one past the newest the replicas hold of ours; 'name-taken' if another writer holds it. */
-  private async nextVersion(name: string, signal: AbortSignal | undefined): Promise<number> {
+  private async nextVersion(name: string, signal: AbortSignal | undefined): Promise<{ version: number; owner: Address }> {
     const { ctx } = this.parts;
-    const record = await this.current(name, signal);
-    if (!record) return 1;
-    if (record.writer !== ctx.records.writer) throw nameTaken(name, record.writer);
-    return record.version + 1;
+    const { record, owner } = await this.current(name, signal);
+    if (record && record.writer !== ctx.records.writer) throw nameTaken(name, record.writer);
+    return { version: (record?.version ?? 0) + 1, owner };
   }
 
-  /** Has the file's owner store it; resolves to that owner. */
-  private storeAtOwner(meta: FileMeta, signal?: AbortSignal): Promise<Address> {
+  /** Has the file's owner store it (`knownOwner` on the first try, when just looked up); resolves to that owner. */
+  private storeAtOwner(meta: FileMeta, signal?: AbortSignal, knownOwner?: Address): Promise<Address> {
     const { ctx, lookup } = this.parts;
+    let known = knownOwner;
     return this.retried(
       async () => {
-        const { owner } = await lookup.run(ctx.keyOf(meta.name), ctx.address, signal);
+        const owner = known ?? (await lookup.run(ctx.keyOf(meta.name), ctx.address, signal)).owner;
+        known = undefined;
         if (owner === ctx.address) await this.replication.accept(toWireMeta(meta), 'file', [ctx.address], true);
         else await this.offerToOwner(owner, meta, signal);
         return owner;
