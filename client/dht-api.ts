@@ -18,8 +18,26 @@ export interface TransferOptions {
   signal?: AbortSignal;
   /** put: resolve once the backups are made too, not as soon as the file's owner has stored it. */
   replicated?: boolean;
+  /** put: encrypt the file in this tab first; only the returned link (its `#k=` fragment) opens it. */
+  private?: boolean;
+  /**
+   * get: the key of a private file, as its link's fragment carries it after `#k=` (client/dht/private-files.ts).
+   * Without it, a get of a private file rejects with code 'private-file'.
+   */
+  key?: string;
   /** get: write the file straight into this file (from `showSaveFilePicker`), whatever its size; resolves to it. */
   saveTo?: FileSystemFileHandle;
+}
+
+/** What a put stored. */
+export interface PutResult {
+  name: string;
+  /** Bytes of the file as given (a private file's stored, sealed size is a little larger). */
+  size: number;
+  /** The public key that signed it: this profile's `identity`. */
+  writer: string;
+  /** A URL of this page that opens the file; a private file's carries its key in the fragment. */
+  link: string;
 }
 
 export type ConnectionStatus = 'connecting' | 'online' | 'offline';
@@ -48,11 +66,18 @@ export interface DhtApi {
   readonly backUpFiles: string[];
   readonly joined: boolean;
   readonly status: ConnectionStatus;
+  /** This browser profile's signing public key ('ed25519:…' or 'p256:…'): the writer of every file it puts. */
+  readonly identity: string;
+  /** A short form of `identity` for people to compare. */
+  readonly fingerprint: string;
   hasher(text: string): Key;
   join(address?: string): Promise<void>;
   leave(): Promise<void>;
-  put(file: File, options?: TransferOptions): Promise<void>;
-  put(name: string, data: Blob | ArrayBuffer | Uint8Array, options?: TransferOptions): Promise<void>;
+  /** Rejects with code 'name-taken' when another profile holds the name. */
+  put(file: File, options?: TransferOptions): Promise<PutResult>;
+  put(name: string, data: Blob | ArrayBuffer | Uint8Array, options?: TransferOptions): Promise<PutResult>;
+  /** Resolves once the owner and the backups have dropped the file; rejects with code 'not-writer' for another profile's file. */
+  delete(name: string, options?: Pick<TransferOptions, 'signal'>): Promise<void>;
   /** Resolves to the file's bytes, or null when no peer holds a file of that name. */
   get(name: string, options?: TransferOptions): Promise<Blob | null>;
   /**

@@ -1,8 +1,10 @@
 /**
  * The page: connects to the signaling server, runs this tab's ring node over WebRTC with its files in
- * IndexedDB, exposes it as `window.dht`, and draws it. Joins by itself unless the URL says `?join=manual`.
+ * IndexedDB, signing as the browser profile's identity; exposes it as `window.dht`, and draws it. Joins by
+ * itself unless the URL says `?join=manual`.
  */
 import { BrowserDht } from './dht/browser-dht';
+import { loadOrCreateIdentity } from './identity/idb-identity';
 import { createConsoleLogger } from './net/log';
 import { createPeerTransport } from './net/peer-transport';
 import type { PeerTransport } from './net/transport-contract';
@@ -29,7 +31,7 @@ const replicas = Number(params.get('replicas') ?? NaN);
 const memoryMiB = Number(params.get('memory-mib') ?? NaN);
 // The socket connects while the ICE configuration loads: a new tab joins a round trip sooner.
 const signal = new SignalClient({ log: createConsoleLogger('signal') });
-const iceServers = await loadIceServers(log);
+const [iceServers, identity] = await Promise.all([loadIceServers(log), loadOrCreateIdentity()]);
 const plumbing: { signal: SignalClient; transport: PeerTransport | null } = { signal, transport: null };
 window.ringshare = plumbing;
 
@@ -39,6 +41,8 @@ const dht = new BrowserDht({
   askPeers: () => signal.askPeers(),
   transport: () => (plumbing.transport = createPeerTransport({ signal, log: createConsoleLogger('transport'), iceServers })),
   store: (id) => createIdbStore(id),
+  identity,
+  page: () => location.href,
   log,
   ...(Number.isInteger(replicas) && replicas >= 1 && replicas <= MAX_REPLICAS ? { config: { r: replicas } } : {}),
   ...(Number.isInteger(maxLinks) && maxLinks > 0 ? { maxLinks } : {}),

@@ -11,6 +11,7 @@ import { errorMessage } from '../shared/ring/errors';
 import type { Logger } from '../shared/ring/types';
 import { lockDataDir, peerIdFile } from './data-dir';
 import { createFsStore } from './fs-store';
+import { loadOrCreateIdentity } from './identity';
 import { installWebRtc } from './webrtc';
 
 export interface NodePeerOptions {
@@ -64,6 +65,10 @@ export async function startNodePeer(opts: NodePeerOptions): Promise<NodePeer> {
     release();
     throw err;
   }
+  const identity = await loadOrCreateIdentity(opts.dataDir, log).catch((err: unknown) => {
+    release();
+    throw err;
+  });
   let transport: PeerTransport | undefined;
   const signal = new SignalClient({
     url: opts.signalUrl,
@@ -77,11 +82,12 @@ export async function startNodePeer(opts: NodePeerOptions): Promise<NodePeer> {
     askPeers: () => signal.askPeers(),
     transport: () => (transport = createPeerTransport({ signal, log: opts.logger('transport') })),
     store: () => store,
+    identity,
     log: opts.logger('ring'),
   });
   signal.on('status', () => dht.statusChanged());
   dht.attach(await signal.ready());
-  log.info('started', { id: dht.host, dataDir: opts.dataDir, signal: opts.signalUrl });
+  log.info('started', { id: dht.host, dataDir: opts.dataDir, signal: opts.signalUrl, writer: identity.fingerprint });
   dht.join().catch((err: unknown) => log.warn('auto-join-failed', { reason: errorMessage(err) }));
 
   let stopping: Promise<void> | undefined;

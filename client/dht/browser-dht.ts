@@ -4,15 +4,20 @@
  */
 import { hashKey, publicKey, ringSize } from '../../shared/ring/id';
 import { ChordNode, type RingConfig } from '../../shared/ring/node';
+import type { Sink } from '../../shared/ring/files/get';
 import { resolveConfig } from '../../shared/ring/config';
 import { RingError, errorMessage, throwIfAborted } from '../../shared/ring/errors';
 import { systemClock } from '../../shared/ring/system-clock';
 import type { BlobStore, ChunkSource, FileMeta, Logger, Transport } from '../../shared/ring/types';
-import type { ConnectionStatus, DhtApi, DhtEvents, Key, KnownPeer, ListEntry, ListOptions, TransferOptions } from '../dht-api';
+import type { Identity } from '../../shared/trust/identity';
+import { keyToFragment, newFileKey } from '../../shared/trust/seal';
+import type { ConnectionStatus, DhtApi, DhtEvents, Key, KnownPeer, ListEntry, ListOptions, PutResult, TransferOptions } from '../dht-api';
 import { estimateRingSize, linkBudget, type LinkPolicy } from '../net/connection-budget';
 import { Emitter } from '../net/emitter';
 import { sourceFromBlob } from './blob-source';
 import { IN_MEMORY_DOWNLOAD_BYTES, downloadFolder, downloadTarget, type DownloadFolder, type DownloadTarget } from './download-target';
+import { fileLink, isPrivate, linkKey, openingSink, plainVersion, requireKey } from './private-files';
+import { privateSourceFromBlob } from './private-source';
 import { webDigest } from './web-digest';
 
 export interface DhtDeps {
@@ -22,6 +27,10 @@ export interface DhtDeps {
   askPeers(): Promise<string[]>;
   transport(id: string): LinkedTransport;
   store(id: string): BlobStore;
+  /** The browser profile's signing identity (client/identity), the writer of every file this tab puts. */
+  identity: Identity;
+  /** The page's URL, which share links are made from; without one (a Node peer) links are relative. */
+  page?(): string;
   log: Logger;
   config?: Partial<RingConfig>;
   /** A fixed connection budget; by default it follows the ring's estimated size (connection-budget.ts). */
@@ -72,6 +81,7 @@ export class BrowserDht implements DhtApi {
       random: Math.random,
       log: this.deps.log,
       digest: webDigest,
+      identity: this.deps.identity,
       config: this.config,
     });
     node.on('change', () => this.events.emit('change', undefined));
@@ -116,6 +126,12 @@ export class BrowserDht implements DhtApi {
   get status(): ConnectionStatus {
     return this.deps.status();
   }
+  get identity(): string {
+    return this.deps.identity.publicKey;
+  }
+  get fingerprint(): string {
+    return this.deps.identity.fingerprint;
+  }
 
   hasher(text: string): Key {
     return publicKey(hashKey(text, this.M), this.M);
@@ -146,9 +162,9 @@ export class BrowserDht implements DhtApi {
     await this.node?.leave();
   }
 
-  put(file: File, options?: TransferOptions): Promise<void>;
-  put(name: string, data: Blob | ArrayBuffer | Uint8Array, options?: TransferOptions): Promise<void>;
-  async put(first: File | string, second?: Blob | ArrayBuffer | Uint8Array | TransferOptions, third?: TransferOptions): Promise<void> {
+  put(file: File, options?: TransferOptions): Promise<PutResult>;
+  put(name: string, data: Blob | ArrayBuffer | Uint8Array, options?: TransferOptions): Promise<PutResult>;
+  async put(first: File | string, second?: Blob | ArrayBuffer | Uint8Array | TransferOptions, third?: TransferOptions): Promise<PutResult> {
     const node = this.requireJoined();
     const [name, blob, options] =
       typeof first === 'string' ? [first, toBlob(second as Blob | ArrayBuffer | Uint8Array), third] : [first.name, first, second as TransferOptions | undefined];
@@ -159,35 +175,51 @@ export class BrowserDht implements DhtApi {
     // The ring may read the file from us after the put resolved (until its backups are made): not progress.
     const report = (done: number) => finished || options?.onProgress?.({ done: Math.min(size, done), total: size });
     // Progress: the first half is hashing the file, the second half is the owner reading it from us.
-    const source = await sourceFromBlob(name, blob, this.config.chunkSize, webDigest, (done) => report(done / 2), signal);
+    const onHashed = (done: number, total: number) => report((done / total) * (size / 2));
+    const fileKey = options?.private ? await newFileKey() : undefined;
+    const source = fileKey
+      ? await privateSourceFromBlob(name, blob, fileKey, webDigest, onHashed, signal)
+      : await sourceFromBlob(name, blob, this.config.chunkSize, webDigest, onHashed, signal);
     let served = 0;
     const counted: ChunkSource = {
       meta: source.meta,
       read: async (index) => {
         const data = await source.read(index);
-        served = Math.min(size, served + data.length);
-        report(size / 2 + served / 2);
+        served = Math.min(source.meta.size, served + data.length);
+        report(size / 2 + (served / Math.max(1, source.meta.size)) * (size / 2));
         return data;
       },
     };
     try {
-      await node.put(counted, { replicated: options?.replicated === true, ...(signal && { signal }) });
+      const { writer } = await node.put(counted, { replicated: options?.replicated === true, private: fileKey !== undefined, ...(signal && { signal }) });
       report(size);
+      const link = fileLink(this.deps.page?.(), name, fileKey && keyToFragment(fileKey));
+      return { name, size, writer, link };
     } finally {
       finished = true;
     }
   }
 
+  async delete(name: string, options?: Pick<TransferOptions, 'signal'>): Promise<void> {
+    await this.requireJoined().delete(name, options?.signal ? { signal: options.signal } : {});
+  }
+
   async get(name: string, options?: TransferOptions): Promise<Blob | null> {
     const node = this.requireJoined();
     const folder = (this.downloads ??= downloadFolder(node.address));
+    const fileKey = options?.key === undefined ? undefined : await linkKey(options.key);
     let target: DownloadTarget | undefined;
+    const add: Sink = (index, data) => target!.add(index, data);
+    // A private version's chunks are opened on their way in; a public one's go as they are (a key is then unused).
+    let sink = add;
     try {
-      const meta = await node.get(name, (index, data) => target!.add(index, data), {
+      const meta = await node.get(name, (index, data) => sink(index, data), {
         onStart: async (version) => {
           if (target?.root === version.root) return;
           await target?.discard();
-          target = await downloadTarget(version, this.inMemoryDownloadBytes, folder, options?.saveTo);
+          const sealed = isPrivate(version);
+          sink = sealed ? openingSink(requireKey(version, fileKey), add) : add;
+          target = await downloadTarget(sealed ? plainVersion(version) : version, this.inMemoryDownloadBytes, folder, options?.saveTo);
         },
         onProgress: (done, total) => options?.onProgress?.({ done, total }),
         ...(options?.signal && { signal: options.signal }),

@@ -1,11 +1,14 @@
 /** The page: status, ring picture, file lists, the ring's files, upload, fetch and share links, all drawn from `window.dht`. */
 import type { DhtApi } from '../dht-api';
 import { mountBrowse } from './browse';
+import { addDeleteButtons } from './delete-button';
 import { renderFileList } from './file-lists';
 import { mountFetch } from './fetch';
 import { keyHex, statusText } from './format';
+import { showIdentity } from './identity-view';
 import { createMessages } from './messages';
 import { openShareLink, type LinkHooks } from './open-link';
+import { privateLinkOpener } from './private-link';
 import { ownedRange, ringDots, type RingInput } from './ring-model';
 import { createRingView } from './ring-view';
 import { mountSharePanel } from './share-panel';
@@ -44,8 +47,11 @@ export function mountUi(root: HTMLElement, dht: DhtApi, hooks: LinkHooks = {}): 
     fetcher,
     share,
   );
-  mountUpload({ input: find('file-input'), dropZone: find('drop-zone'), rows: find('uploads') }, dht, messages, () => browse.refresh());
-  openShareLink(location, dht, fetcher, messages, hooks);
+  mountUpload({ input: find('file-input'), dropZone: find('drop-zone'), rows: find('uploads'), privateInput: find('private-input') }, dht, messages, () =>
+    browse.refresh(),
+  );
+  showIdentity(find('identity'), dht);
+  openShareLink(location, dht, fetcher, messages, { privateLink: privateLinkOpener(fetcher), ...hooks });
 
   const peerLabel = (address: string): string => {
     if (!address) return '—';
@@ -81,6 +87,8 @@ export function mountUi(root: HTMLElement, dht: DhtApi, hooks: LinkHooks = {}): 
     const stored = (name: string) => dht.stored(name);
     renderFileList(find('files'), dht.files, stored);
     renderFileList(find('backups'), dht.backUpFiles, stored);
+    addDeleteButtons(find('files'), dht, messages);
+    addDeleteButtons(find('backups'), dht, messages);
   };
 
   // Many changes can land in one frame (a join moves pointers and files at once): draw once per frame.

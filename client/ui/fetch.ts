@@ -23,6 +23,8 @@ export interface FetchOptions {
   size?: number;
   /** What to say when no peer holds it. */
   missingText?: string;
+  /** The key of a private file, from its link's fragment (ui/private-link.ts). */
+  key?: string;
 }
 
 export interface Fetcher {
@@ -53,7 +55,7 @@ export function mountFetch({ form, name, button, status, link }: FetchElements, 
     const row = createTransferRow(wanted, 'looking up…', () => controller.abort());
     status.replaceChildren(row.element);
     try {
-      const blob = await dht.get(wanted, { onProgress: (progress) => row.progress(progress), signal: controller.signal, ...(saveTo && { saveTo }) });
+      const blob = await dht.get(wanted, { onProgress: (progress) => row.progress(progress), signal: controller.signal, ...(saveTo && { saveTo }), ...(options.key !== undefined && { key: options.key }) });
       if (blob === null) {
         const text = options.missingText ?? `No such file: ${wanted}`;
         row.fail(text);

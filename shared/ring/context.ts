@@ -5,7 +5,9 @@
 import { resolveConfig, type RingConfig } from './config';
 import { RingError } from './errors';
 import type { UnderReplication } from './files/confirmed';
+import { verify as webCryptoVerify, type Identity } from '../trust/identity';
 import { hashKey } from './id';
+import { Records, type Verify } from './records';
 import { Routing } from './routing';
 import type { Address, BlobStore, Clock, Digest, Logger, Random, Transport } from './types';
 
@@ -16,6 +18,10 @@ export interface NodeOptions {
   random: Random;
   log: Logger;
   digest: Digest;
+  /** This peer's writer key: its puts and deletes are signed with it. */
+  identity: Identity;
+  /** Checks a record's signature; WebCrypto's (shared/trust/identity verify) unless given (the simulator's is fast and deterministic). */
+  verify?: Verify;
   config?: Partial<RingConfig>;
 }
 
@@ -26,6 +32,10 @@ export interface NodeStats extends UnderReplication {
   partialFiles: number;
   /** Repairs (copies being made by us) waiting or running. */
   repairsQueued: number;
+  /** Versions a peer sent or served whose record was missing, did not describe them, or was not signed by its writer. */
+  badRecords: number;
+  /** Gets whose replicas named different writers for the name. */
+  disagreements: number;
 }
 
 export type Phase = 'new' | 'started' | 'joined' | 'stopped';
@@ -42,6 +52,8 @@ export class RingContext {
   readonly stats: NodeStats = {
     droppedMessages: 0,
     corruptChunks: 0,
+    badRecords: 0,
+    disagreements: 0,
     partialFiles: 0,
     repairsQueued: 0,
     filesAtOneCopy: 0,
@@ -55,6 +67,7 @@ export class RingContext {
   readonly random: Random;
   readonly log: Logger;
   readonly digest: Digest;
+  readonly records: Records;
   phase: Phase = 'new';
   private session = new AbortController();
   private readonly keys = new Map<string, bigint>();
@@ -64,6 +77,7 @@ export class RingContext {
 
   constructor(opts: NodeOptions) {
     ({ transport: this.transport, store: this.store, clock: this.clock, random: this.random, log: this.log, digest: this.digest } = opts);
+    this.records = new Records(opts.identity, opts.verify ?? ((key, bytes, sig) => webCryptoVerify(key, bytes, sig)));
     this.config = resolveConfig(opts.config);
     this.address = opts.transport.address;
     this.key = this.keyOf(this.address);

@@ -15,6 +15,12 @@ export const ERROR_CODES = [
   'too-large',
   /** A newer version of the file replaced the one asked about. */
   'superseded',
+  /** The name belongs to another writer (shared/trust/order): a put or replace of it is refused. */
+  'name-taken',
+  /** A delete of a name another writer holds. */
+  'not-writer',
+  /** A get of a private file without its key (a link's `#k=` fragment, client/dht/file-link). */
+  'private-file',
   // Any request, in the ring or in its transport.
   'timeout',
   'aborted',
@@ -39,7 +45,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type RingErrorCode = Extract<
   ErrorCode,
-  'timeout' | 'aborted' | 'stopped' | 'not-joined' | 'key-collision' | 'bad-message' | 'lookup-failed' | 'all-replicas-failed' | 'corrupt' | 'quota-exceeded' | 'too-large' | 'superseded'
+  'timeout' | 'aborted' | 'stopped' | 'not-joined' | 'key-collision' | 'bad-message' | 'lookup-failed' | 'all-replicas-failed' | 'corrupt' | 'quota-exceeded' | 'too-large' | 'superseded' | 'name-taken' | 'not-writer' | 'private-file'
 >;
 /** Why a request failed, the same in a tab, a Node peer and the simulator, so the ring reacts the same way in all. */
 export type TransportErrorCode = Extract<ErrorCode, 'timeout' | 'aborted' | 'unreachable' | 'closed' | 'bad-message' | 'remote-error'>;

@@ -7,13 +7,15 @@
 import { RingContext, type ChangeListener, type NodeOptions, type NodeStats, type NoticeListener } from './context';
 import type { RingConfig } from './config';
 import { RingError } from './errors';
+import { Delete, type DeleteOptions } from './files/delete';
 import { Fetch } from './files/fetch';
 import { Get, type GetOptions, type Sink } from './files/get';
+import { Holders } from './files/holders';
 import { Listing, type ListOptions, type ListPage } from './files/list';
 import { LocalFiles } from './files/local-files';
 import { Offers } from './files/offer';
 import type { FileParts } from './files/parts';
-import { Put, type PutOptions } from './files/put';
+import { Put, type PutOptions, type PutResult } from './files/put';
 import { Replication } from './files/replication';
 import { serveHandlers } from './files/serve';
 import { Inbound } from './inbound';
@@ -22,14 +24,18 @@ import { Maintenance } from './maintenance';
 import type { Routing } from './routing';
 import { Rpc } from './rpc';
 import { every } from './timers';
+import { isTombstone } from './records';
 import type { Address, ChunkSource, FileMeta } from './types';
+import type { SignedRecord } from '../trust/record';
 
 export type { RingConfig } from './config';
 export type { NodeOptions, NodeStats } from './context';
 export type { TransferProgress } from './files/fetch';
 export type { GetOptions } from './files/get';
+export type { DeleteOptions } from './files/delete';
+export type { PutOptions, PutResult } from './files/put';
+export type { Verify } from './records';
 export type { ListEntry, ListOptions, ListPage } from './files/list';
-export type { PutOptions } from './files/put';
 export type { LookupResult } from './lookup';
 
 export class ChordNode {
@@ -45,6 +51,7 @@ export class ChordNode {
   private readonly replication: Replication;
   private readonly puts: Put;
   private readonly gets: Get;
+  private readonly deletes: Delete;
   private readonly listing: Listing;
   private stopTimers: Array<() => void> = [];
 
@@ -62,8 +69,10 @@ export class ChordNode {
       this.replication.soon();
       ctx.changed();
     });
-    this.puts = new Put(parts, this.replication);
-    this.gets = new Get(parts);
+    const holders = new Holders(parts);
+    this.puts = new Put(parts, this.replication, holders);
+    this.gets = new Get(parts, holders);
+    this.deletes = new Delete(parts, this.puts);
     this.listing = new Listing(parts);
     const inbound = new Inbound(ctx, {
       ...this.maintenance.handlers(),
@@ -99,8 +108,20 @@ export class ChordNode {
   get backUpFiles(): string[] {
     return this.local.names('backup');
   }
+  /** The version of `name` we hold; undefined for none, or a tombstone (see `record`). */
   stored(name: string): FileMeta | undefined {
-    return this.local.get(name)?.meta;
+    const meta = this.local.get(name)?.meta;
+    return meta && !isTombstone(meta) ? meta : undefined;
+  }
+
+  /** The signed record of what we hold of `name`: a file's, or the tombstone of its deletion. */
+  record(name: string): SignedRecord | undefined {
+    return this.local.get(name)?.meta.signed;
+  }
+
+  /** This node's writer key, as its records name it. */
+  get writer(): string {
+    return this.ctx.records.writer;
   }
 
   keyOf(text: string): bigint {
@@ -118,7 +139,8 @@ export class ChordNode {
   async start(): Promise<void> {
     if (this.ctx.phase !== 'new') return;
     this.ctx.phase = 'started';
-    await this.local.load();
+    // A stored version is offered and served only if its record checks, as one a peer sends.
+    await this.local.load((file) => this.ctx.records.valid(file.meta));
   }
 
   /** Joins the ring through `bootstrap`, or starts a new ring without one. */
@@ -194,11 +216,20 @@ export class ChordNode {
   }
 
   /**
-   * Stores a file in the ring: resolves once its owner holds it (with `replicated`, once the backups are made
-   * too). We offer the file to the ring until the owner says the backups are made.
+   * Stores a file in the ring as the next version of its name, signed by this node's writer key: resolves once
+   * its owner holds it (with `replicated`, once the backups hold that version too). Rejects with 'name-taken'
+   * when another writer holds the name. We offer the file to the ring until the owner says the backups are made.
    */
-  put(source: ChunkSource, opts: PutOptions = {}): Promise<void> {
+  put(source: ChunkSource, opts: PutOptions = {}): Promise<PutResult> {
     return this.puts.run(source, opts);
+  }
+
+  /**
+   * Deletes a name we wrote: resolves once its owner and backups hold the signed tombstone (at once when no
+   * replica holds the name). Rejects with 'not-writer' when another key wrote it.
+   */
+  delete(name: string, opts: DeleteOptions = {}): Promise<void> {
+    return this.deletes.run(name, opts);
   }
 
   /** Reads a file from the ring into `sink` (chunks may come in any order). Resolves to null when no replica has it. */

@@ -1,5 +1,7 @@
 /** The services a ring node is built from. Adapters (browser, simulator, Node peer) implement these. */
 
+import type { SignedRecord } from '../trust/signed-record';
+
 /** A peer's address: in a browser, the id the signaling server gave the tab. */
 export type Address = string;
 
@@ -15,6 +17,11 @@ export interface FileMeta {
   chunkHashes: string[];
   /** Hex SHA-256 over the name, a zero byte and the chunk hashes: the identity of this version of the file. */
   root: string;
+  /**
+   * The writer's signed record of this version (shared/trust/record): a file's, or a tombstone's (then the
+   * meta is of no chunks, its root the tombstone's). The ring stores, offers and serves only versions with one.
+   */
+  signed?: SignedRecord;
 }
 
 /** Reads one chunk of a file; where the bytes live (a Blob, IndexedDB, memory) is the caller's business. */
@@ -55,7 +62,13 @@ export interface Transport {
 
 export type TimerHandle = unknown;
 export interface Clock {
+  /** Milliseconds on a monotonic clock (performance.now in a browser): for timeouts and ages, never for a date. */
   now(): number;
+  /**
+   * Milliseconds since 1970 (Date.now), for what a record says to other peers (a tombstone's `deletedAt`).
+   * The simulator leaves it out: its virtual `now` stands in.
+   */
+  epochMs?(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
 }

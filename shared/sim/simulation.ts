@@ -16,6 +16,7 @@ import { SimLog, type LogLevel } from './log';
 import { MemoryStore } from './memory-store';
 import { SimNetwork, type SimTransport } from './network';
 import { Rng } from './rng';
+import { SimSigners } from './sim-signer';
 
 export interface SimulationOptions {
   seed: number;
@@ -98,6 +99,8 @@ export class Simulation {
   readonly m: number;
   readonly r: number;
   readonly peers = new Map<Address, SimPeer>();
+  /** Every peer's writer key, by address; their signatures are checked against it. */
+  readonly signers = new SimSigners();
   /** What was put, by name: the truth gets and placement are checked against. */
   readonly files = new Map<string, ExpectedFile & { bytes: Uint8Array }>();
   private readonly nodeRng: Rng;
@@ -132,6 +135,8 @@ export class Simulation {
       random: this.nodeRng.random,
       log: this.log.for(address),
       digest: syncDigest,
+      identity: this.signers.identity(address),
+      verify: this.signers.verify,
       config: this.config,
     });
     const peer: SimPeer = { address, key: node.key, node, store, transport, state: 'new' };

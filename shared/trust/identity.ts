@@ -6,7 +6,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { toHex } from '../ring/id';
-import type { Parsed } from '../wire/peer';
+import type { Parsed } from '../wire/validate';
 import { fromBase64url, source, toBase64url } from './bytes';
 
 export type SignatureAlgorithm = 'ed25519' | 'p256';

@@ -6,12 +6,14 @@
  * equal version a tombstone over a file, then the larger canonical encoding (a writer's two tabs racing on one
  * version end the same way everywhere). A version is never compared across writers, so it cannot win a name.
  *
- * Between writers, a holder keeps what it holds — except while the name is young there. Two writers racing
- * for a free name reach the name's replicas in different orders, so "first to arrive" would leave replicas
- * disagreeing for ever. For the first RACE_WINDOW_MS after a holder first stored any record of the name, a
- * rival writer's record is ranked by a contest every peer computes the same way: the lower
- * SHA-256(name, writer) wins, whatever the arrival order. After the window no record of another key takes the
- * name, whatever it says.
+ * Between writers, a holder keeps what it holds. A writer's own put of a name another key holds is always
+ * refused ('name-taken'), however young the name: the second person to put a name learns so at once, every
+ * time. Only copies moving between holders (replication, hand-offs) can change a name's writer, and only
+ * while the name is young there: two writers racing for a free name can reach different owners (a put while
+ * the ring changes), and "first to arrive" would then leave those replicas disagreeing for ever. For the
+ * first RACE_WINDOW_MS after a holder first stored any record of the name, a rival writer's copy is ranked by
+ * a contest every peer computes the same way: the lower SHA-256(name, writer) wins, whatever the arrival
+ * order. After the window no record of another key takes the name, whatever it says.
  *
  * Rules rejected, and why:
  * - contest at any age (e.g. lowest hash always wins): a squatter grinds keys until one ranks low for a name
@@ -47,6 +49,17 @@ export const RACE_WINDOW_MS = 15_000;
 export const TOMBSTONE_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 export type Decision = 'accept' | 'stale' | 'name-taken';
+
+/** How a record reaches a holder: in a writer's put (never takes a held name), or copied between holders. */
+export type Arrival = 'put' | 'copy';
+
+/** What a digest entry says of a version: enough to rank it against a held record without its signature. */
+export interface Claim {
+  name: string;
+  writer: string;
+  version: number;
+  deleted: boolean;
+}
 
 /** What a holder keeps of a name: the record it stores and when it first stored any record of the name. */
 export interface Holding {
@@ -92,11 +105,31 @@ export function compareRecords(a: SignedRecord, b: SignedRecord): number {
  * ('accept'), ignore it as no newer ('stale'), or refuse it as another writer's ('name-taken'; a put then
  * rejects with that code, a delete with 'not-writer').
  */
-export function decide(held: Holding | undefined, incoming: SignedRecord, now: number): Decision {
+export function decide(held: Holding | undefined, incoming: SignedRecord, now: number, arrival: Arrival = 'copy'): Decision {
   if (!held) return 'accept';
   const wins = compareRecords(incoming, held.signed) > 0;
   if (incoming.record.writer === held.signed.record.writer) return wins ? 'accept' : 'stale';
-  return wins && now - held.since < RACE_WINDOW_MS ? 'accept' : 'name-taken';
+  return wins && arrival === 'copy' && now - held.since < RACE_WINDOW_MS ? 'accept' : 'name-taken';
+}
+
+/**
+ * `decide` for a copy known only by its claim (a digest entry): 'unsure' when only the records' bytes can
+ * tell (one writer, one version, one kind, another root), so the holder asks for the record itself.
+ */
+export function decideClaim(held: Holding | undefined, claim: Claim, now: number): Decision | 'unsure' {
+  if (!held) return 'accept';
+  const h = held.signed.record;
+  if (claim.writer !== h.writer) {
+    const wins = compareBytes(contestHash(claim.name, h.writer), contestHash(claim.name, claim.writer)) > 0;
+    return wins && now - held.since < RACE_WINDOW_MS ? 'accept' : 'name-taken';
+  }
+  if (claim.version !== h.version) return claim.version > h.version ? 'accept' : 'stale';
+  if (claim.deleted !== (h.kind === 'delete')) return claim.deleted ? 'accept' : 'stale';
+  return 'unsure';
+}
+
+export function claimOf(r: NameRecord): Claim {
+  return { name: r.name, writer: r.writer, version: r.version, deleted: r.kind === 'delete' };
 }
 
 /** The holding once `accepted` (decided 'accept') is stored: the name's race window keeps its start. */

@@ -3,49 +3,16 @@
  * byte form that is what gets signed. Every honest peer checks the signature before it stores, offers,
  * promotes or serves a version; `parseSignedRecord` is the wire edge, `verifyRecord` the signature check.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
 import { MAX_NAME_LENGTH } from '../constants';
-import { isFileName, parseWireMeta, type Parsed, type WireMeta } from '../wire/peer';
-import { SchemaError, check, isInt, isRecord, isString } from '../wire/validate';
+import { toHex } from '../ring/id';
+import { integer, isFileName, parseWireMeta, type WireMeta } from '../wire/file-meta';
+import { SchemaError, check, isRecord, isString, type Parsed } from '../wire/validate';
 import { fromBase64url, toBase64url } from './bytes';
 import { SIGNATURE_BYTES, defaultSubtle, isPublicKey, type Identity, verify } from './identity';
+import type { FileRecord, NameRecord, SignedRecord, Tombstone } from './signed-record';
 
-/** One version of a file. Sizes, counts and root are of the bytes stored (the ciphertext of a private file). */
-export interface FileRecord {
-  kind: 'file';
-  name: string;
-  /** Counts this writer's versions of the name, from 1; only ever compared among records of one writer. */
-  version: number;
-  size: number;
-  chunkSize: number;
-  chunks: number;
-  /** Hex SHA-256 over the name and the chunk hashes (shared/transfer/meta rootOf). */
-  root: string;
-  /** The signer's public key string (shared/trust/identity). */
-  writer: string;
-  /** Encrypted in the writer's tab (shared/trust/seal); the key travels only in the share link. */
-  private: boolean;
-}
-
-/** A deletion: beats the writer's files of this version and lower (shared/trust/order). */
-export interface Tombstone {
-  kind: 'delete';
-  name: string;
-  version: number;
-  writer: string;
-  /**
-   * The writer's clock (ms since 1970) when it deleted. It only bounds how long holders keep the tombstone
-   * (TOMBSTONE_TTL_MS): a writer that lies about it only shortens or keeps its own deletion.
-   */
-  deletedAt: number;
-}
-
-export type NameRecord = FileRecord | Tombstone;
-
-export interface SignedRecord<R extends NameRecord = NameRecord> {
-  record: R;
-  /** base64url of the writer's signature over `encodeRecord(record)`. */
-  sig: string;
-}
+export type { FileRecord, NameRecord, SignedRecord, Tombstone } from './signed-record';
 
 /** Versions stay exact in a JSON number. */
 export const MAX_VERSION = Number.MAX_SAFE_INTEGER;
@@ -82,6 +49,20 @@ export function matchesMeta(r: FileRecord, meta: WireMeta): boolean {
   return r.name === meta.name && r.size === meta.size && r.chunkSize === meta.chunkSize && r.chunks === meta.chunks && r.root === meta.root;
 }
 
+/**
+ * The root a tombstone is stored under: SHA-256 of its canonical bytes. A tombstone is kept and moved like a
+ * file of no chunks; its root differs from every file's (a file's root hashes its name and chunk hashes).
+ */
+export function tombstoneRoot(t: Tombstone): string {
+  return toHex(sha256(encodeRecord(t)));
+}
+
+/** True when `meta` is what `r` describes: a file's size, counts and root, or a tombstone's empty shape and root. */
+export function describes(r: NameRecord, meta: WireMeta): boolean {
+  if (r.kind === 'file') return matchesMeta(r, meta);
+  return r.name === meta.name && meta.size === 0 && meta.chunks === 0 && meta.root === tombstoneRoot(r);
+}
+
 export async function signRecord<R extends NameRecord>(identity: Identity, record: R): Promise<SignedRecord<R>> {
   if (record.writer !== identity.publicKey) throw new RangeError('a record must name its signer as its writer');
   return { record, sig: toBase64url(await identity.sign(encodeRecord(record))) };
@@ -91,11 +72,6 @@ export async function signRecord<R extends NameRecord>(identity: Identity, recor
 export async function verifyRecord(signed: SignedRecord, subtle: SubtleCrypto = defaultSubtle()): Promise<boolean> {
   const sig = fromBase64url(signed.sig);
   return sig !== null && verify(signed.record.writer, encodeRecord(signed.record), sig, subtle);
-}
-
-function integer(value: unknown, what: string, min: number, max: number): number {
-  check(isInt(value, min, max), `${what} must be an integer in ${min}..${max}`);
-  return value;
 }
 
 function decodeRecord(value: unknown): NameRecord {

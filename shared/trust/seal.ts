@@ -10,7 +10,7 @@
  */
 import { CHUNK_SIZE } from '../constants';
 import { RingError } from '../ring/errors';
-import type { Parsed } from '../wire/peer';
+import type { Parsed } from '../wire/validate';
 import { fromBase64url, source, toBase64url } from './bytes';
 import { defaultSubtle } from './identity';
 

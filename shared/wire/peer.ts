@@ -2,9 +2,15 @@
  * Messages between ring peers, and their validation. Everything a peer receives is decoded here first;
  * anything that does not match is refused with a reason and never reaches the protocol.
  */
-import { MAX_FILE_BYTES, MAX_NAME_LENGTH, CHUNK_SIZE, DIGEST_BATCH, HASHES_PER_PAGE, LIST_PAGE } from '../constants';
+import { MAX_FILE_BYTES, DIGEST_BATCH, HASHES_PER_PAGE, LIST_PAGE } from '../constants';
 import type { Address, FileMeta, Role } from '../ring/types';
-import { SchemaError, check, excerpt, isInt, isRecord, isString } from './validate';
+import { MAX_VERSION, describes, parseSignedRecord } from '../trust/record';
+import { isPublicKey } from '../trust/identity';
+import { fileName, hash, integer, objectField as record, parseWireMeta, type WireMeta } from './file-meta';
+import { SchemaError, check, excerpt, isString, type Parsed } from './validate';
+
+// Part of the messages here, and where ../shared/repro's scripts import them from.
+export { toWireMeta, type WireMeta } from './file-meta';
 
 export type PeerRequest =
   | { type: 'ping' }
@@ -25,9 +31,17 @@ export type PeerRequest =
   /** Files this owner holds in its own range, in key order: one page of a walk around the ring (ring/files/list.ts). */
   | ListRequest;
 
+/**
+ * A version a peer holds, as much of its record as a digest needs to tell whether the receiver lacks it:
+ * who wrote it, which of the writer's versions it is, and whether it is a tombstone (older peers and tests
+ * send name and root alone; such an entry is lacked unless that exact version is held).
+ */
 export interface DigestEntry {
   name: string;
   root: string;
+  writer?: string;
+  version?: number;
+  deleted?: boolean;
 }
 
 export type PeerReply =
@@ -35,7 +49,11 @@ export type PeerReply =
   | { type: 'state'; predecessor: Address | null; successors: Address[]; predecessors: Address[] }
   | { type: 'found'; successors: Address[] }
   | { type: 'next'; next: Address; also: Address[] }
-  | { type: 'missing'; names: string[] }
+  /**
+   * `names`: versions the receiver would take. `ahead`: names it holds something that beats or blocks the
+   * entry (a newer version, or another writer's record), which it offers back. Neither: it holds that version.
+   */
+  | { type: 'missing'; names: string[]; ahead?: string[] }
   | { type: 'stored'; replicas: number }
   | { type: 'chunk' }
   | { type: 'meta'; meta: WireMeta | null }
@@ -62,27 +80,9 @@ export const REPLIES = {
 /** The reply a request of type `K` gets. */
 export type ReplyTo<K extends PeerRequest['type']> = Extract<PeerReply, { type: (typeof REPLIES)[K][number] }>;
 
-/**
- * File metadata as it crosses a wire: without the chunk hashes, which for a large file would not fit in a
- * frame. They are fetched in pages ('hashes', binary, HASHES_PER_PAGE at a time) and checked against the root.
- */
-export type WireMeta = Omit<FileMeta, 'chunkHashes'>;
-
-export function toWireMeta({ name, size, chunkSize, chunks, root }: FileMeta): WireMeta {
-  return { name, size, chunkSize, chunks, root };
-}
-
-export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
-
 const ADDRESS = /^[A-Za-z0-9_-]{1,64}$/;
 const HEX_KEY = /^[0-9a-f]{1,64}$/;
-const HEX_HASH = /^[0-9a-f]{64}$/;
 const MAX_LIST = 16;
-
-function record(value: unknown, what: string): Record<string, unknown> {
-  check(isRecord(value), `${what} must be an object`);
-  return value;
-}
 
 function address(value: unknown, what: string): Address {
   check(typeof value === 'string' && ADDRESS.test(value), `${what} must be a peer address`);
@@ -94,44 +94,28 @@ function addressList(value: unknown, what: string): Address[] {
   return value.map((item, i) => address(item, `${what}[${i}]`));
 }
 
-export function isFileName(value: unknown): value is string {
-  return isString(value, MAX_NAME_LENGTH, 1);
-}
-
-function fileName(value: unknown, what: string): string {
-  check(isFileName(value), `${what} must be a name of 1..${MAX_NAME_LENGTH} characters`);
-  return value;
-}
-
-function hash(value: unknown, what: string): string {
-  check(typeof value === 'string' && HEX_HASH.test(value), `${what} must be a hex SHA-256`);
-  return value;
-}
-
-function integer(value: unknown, what: string, min: number, max: number): number {
-  check(isInt(value, min, max), `${what} must be an integer in ${min}..${max}`);
-  return value;
-}
-
 function role(value: unknown): Role {
   check(value === 'file' || value === 'backup', 'role must be "file" or "backup"');
   return value;
 }
 
-/** Checks the shape of file metadata as sent: counts agree with the size. The root is checked once the hashes are fetched. */
-export function parseWireMeta(value: unknown): WireMeta {
-  const m = record(value, 'meta');
-  const name = fileName(m.name, 'meta.name');
-  const size = integer(m.size, 'meta.size', 0, MAX_FILE_BYTES);
-  const chunkSize = integer(m.chunkSize, 'meta.chunkSize', 1, CHUNK_SIZE);
-  const chunks = integer(m.chunks, 'meta.chunks', 0, Math.ceil(MAX_FILE_BYTES / chunkSize));
-  check(chunks === Math.ceil(size / chunkSize), 'meta.chunks does not match meta.size');
-  return { name, size, chunkSize, chunks, root: hash(m.root, 'meta.root') };
+/**
+ * Metadata as sent, with its signed record if it carries one: the record must describe exactly this
+ * metadata (its signature is checked by the ring, once per record: shared/ring/files/records.ts).
+ */
+export function parseSignedMeta(value: unknown): WireMeta {
+  const meta = parseWireMeta(value);
+  const raw = (value as { signed?: unknown }).signed;
+  if (raw === undefined) return meta;
+  const signed = parseSignedRecord(raw);
+  check(signed.ok, `meta.signed: ${signed.ok ? '' : signed.reason}`);
+  check(describes(signed.value.record, meta), 'meta.signed does not describe this metadata');
+  return { ...meta, signed: signed.value };
 }
 
-/** Full metadata, as a store keeps it: one hex SHA-256 per chunk. */
+/** Full metadata, as a store keeps it: one hex SHA-256 per chunk, and the signed record of the version. */
 export function parseMeta(value: unknown): FileMeta {
-  const meta = parseWireMeta(value);
+  const meta = parseSignedMeta(value);
   const hashes = (value as { chunkHashes?: unknown }).chunkHashes;
   check(Array.isArray(hashes) && hashes.length === meta.chunks, 'meta.chunkHashes must have one hash per chunk');
   return { ...meta, chunkHashes: hashes.map((h, i) => hash(h, `meta.chunkHashes[${i}]`)) };
@@ -141,7 +125,11 @@ function digestEntries(value: unknown): DigestEntry[] {
   check(Array.isArray(value) && value.length <= DIGEST_BATCH, `entries must be a list of at most ${DIGEST_BATCH}`);
   return value.map((item, i) => {
     const e = record(item, `entries[${i}]`);
-    return { name: fileName(e.name, `entries[${i}].name`), root: hash(e.root, `entries[${i}].root`) };
+    const entry: DigestEntry = { name: fileName(e.name, `entries[${i}].name`), root: hash(e.root, `entries[${i}].root`) };
+    if (e.writer === undefined && e.version === undefined && e.deleted === undefined) return entry;
+    check(isPublicKey(e.writer), `entries[${i}].writer must be a public key`);
+    check(typeof e.deleted === 'boolean', `entries[${i}].deleted must be true or false`);
+    return { ...entry, writer: e.writer, version: integer(e.version, `entries[${i}].version`, 1, MAX_VERSION), deleted: e.deleted };
   });
 }
 
@@ -172,7 +160,7 @@ export function parseRequest(body: unknown): Parsed<PeerRequest> {
         return { type: 'digest', entries: digestEntries(b.entries) };
       case 'offer':
         check(typeof b.replicate === 'boolean', 'replicate must be a boolean');
-        return { type: 'offer', meta: parseWireMeta(b.meta), role: role(b.role), sources: addressList(b.sources, 'sources'), replicate: b.replicate };
+        return { type: 'offer', meta: parseSignedMeta(b.meta), role: role(b.role), sources: addressList(b.sources, 'sources'), replicate: b.replicate };
       case 'chunk':
         return { type: 'chunk', root: hash(b.root, 'root'), index: integer(b.index, 'index', 0, MAX_FILE_BYTES) };
       case 'meta':
@@ -212,11 +200,16 @@ export function parseReply<K extends PeerReply['type']>(body: unknown, expected:
         return { type: 'next', next: address(b.next, 'next'), also: addressList(b.also ?? [], 'also') } as Extract<PeerReply, { type: K }>;
       case 'missing':
         check(Array.isArray(b.names) && b.names.length <= DIGEST_BATCH, 'names must be a short list');
-        return { type: 'missing', names: b.names.map((n, i) => fileName(n, `names[${i}]`)) } as Extract<PeerReply, { type: K }>;
+        check(b.ahead === undefined || (Array.isArray(b.ahead) && b.ahead.length <= DIGEST_BATCH), 'ahead must be a short list');
+        return {
+          type: 'missing',
+          names: b.names.map((n, i) => fileName(n, `names[${i}]`)),
+          ...(b.ahead === undefined ? {} : { ahead: (b.ahead as unknown[]).map((n, i) => fileName(n, `ahead[${i}]`)) }),
+        } as Extract<PeerReply, { type: K }>;
       case 'stored':
         return { type: 'stored', replicas: integer(b.replicas, 'replicas', 0, 64) } as Extract<PeerReply, { type: K }>;
       case 'meta':
-        return { type: 'meta', meta: b.meta === null ? null : parseWireMeta(b.meta) } as Extract<PeerReply, { type: K }>;
+        return { type: 'meta', meta: b.meta === null ? null : parseSignedMeta(b.meta) } as Extract<PeerReply, { type: K }>;
       case 'listed':
         return parseListed(b) as Extract<PeerReply, { type: K }>;
     }

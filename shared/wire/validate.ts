@@ -1,5 +1,8 @@
 /** Small schema guards for decoding untrusted JSON at a wire boundary. */
 
+/** What a wire decoder makes of its input: the value, or why it was refused. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
+
 /**
  * Thrown by a decoder while it walks a message; the boundary catches it and turns it into a
  * "bad message" reply, so a malformed message never reaches protocol code.

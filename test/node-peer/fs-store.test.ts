@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileMeta, Logger } from '../../shared/ring/types';
 import { createFsStore, type FsStore } from '../../node-peer/fs-store';
+import { tombstoneMeta } from '../../shared/ring/records';
+import { SimSigners } from '../../shared/sim/sim-signer';
+import { fileRecord, signRecord } from '../../shared/trust/record';
+import { toWireMeta } from '../../shared/wire/file-meta';
 
 const CHUNK = 4;
 const hex = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -53,6 +57,31 @@ describe('the Node peer disk store', () => {
     expect(await reopened.list()).toEqual([{ meta: a.meta, role: 'file' }]);
     expect(await reopened.getChunk(a.meta.root, 0)).toEqual(bytes(1, 2, 3, 4));
     expect(log.warnings).toEqual([]);
+  });
+
+  it('keeps the signed record of a version and a tombstone across a reopen, and drops metadata its record does not describe', async () => {
+    const writer = new SimSigners().identity('writer');
+    const a = file('a.txt', 'v1', [bytes(1, 2, 3, 4), bytes(5, 6)]);
+    const signedA = { ...a.meta, signed: await signRecord(writer, fileRecord(toWireMeta(a.meta), 3, writer.publicKey, false)) };
+    const gone = tombstoneMeta(await signRecord(writer, { kind: 'delete', name: 'gone.txt', version: 2, writer: writer.publicKey, deletedAt: 1_700_000_000_000 }));
+    const store = open();
+    await put(store, a);
+    await store.commit(signedA, 'file');
+    await store.commit(gone, 'backup');
+    const reopened = open();
+    const sorted = async (s: FsStore) => (await s.list()).sort((x, y) => x.meta.name.localeCompare(y.meta.name));
+    expect(await sorted(reopened)).toEqual([
+      { meta: signedA, role: 'file' },
+      { meta: gone, role: 'backup' },
+    ]);
+    expect(log.warnings).toEqual([]);
+
+    // A record naming another root than the metadata's is not kept.
+    const liar = file('liar.txt', 'v1', [bytes(9)]);
+    await put(reopened, liar);
+    await reopened.commit({ ...liar.meta, signed: signedA.signed }, 'file');
+    expect((await sorted(open())).map((f) => f.meta.name)).toEqual(['a.txt', 'gone.txt']);
+    expect(log.warnings).toEqual(['store-dropped-metadata']);
   });
 
   it('refuses to commit a file whose chunks were not all written', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CHUNK_SIZE, INLINE_FILE_BYTES } from '../../shared/constants';
 import { syncDigest } from '../../shared/sim/digest';
 import { Simulation } from '../../shared/sim/simulation';
-import { toWireMeta } from '../../shared/wire/peer';
+import { toWireMeta } from '../../shared/wire/file-meta';
 import { sourceFromBytes } from '../../shared/transfer/source';
 
 /** Counts the requests crossing the simulated network by type, and whether they carried data. */

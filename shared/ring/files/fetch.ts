@@ -5,7 +5,7 @@
 import { HASHES_PER_PAGE } from '../../constants';
 import { download } from '../../transfer/download';
 import { rootMatches, withHashes } from '../../transfer/meta';
-import type { WireMeta } from '../../wire/peer';
+import type { WireMeta } from '../../wire/file-meta';
 import type { RingContext } from '../context';
 import { RingError, errorMessage } from '../errors';
 import type { Rpc } from '../rpc';

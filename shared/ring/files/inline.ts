@@ -1,7 +1,7 @@
 /** Files small enough to ride inside their offer frame, and how the receiver checks such a file. */
 import { INLINE_FILE_BYTES } from '../../constants';
 import { rootMatches, withHashes } from '../../transfer/meta';
-import type { WireMeta } from '../../wire/peer';
+import type { WireMeta } from '../../wire/file-meta';
 import { RingError } from '../errors';
 import type { Digest, FileMeta } from '../types';
 

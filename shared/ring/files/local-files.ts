@@ -3,10 +3,15 @@
  * sources of puts it is serving. A chunk of a file still arriving can be asked for already: the request
  * waits for that chunk, which lets replication run as a pipeline (putter -> owner -> backups).
  */
+import { SETTLED, type Holding } from '../../trust/order';
 import { RingError, errorCode } from '../errors';
+import { isTombstone } from '../records';
 import type { Address, BlobStore, ChunkSource, Clock, FileMeta, Role, StoredFile } from '../types';
 import { withTimeout } from '../timers';
 import { Partials } from './partials';
+
+/** Failures after which a receive's checked chunks are dropped rather than kept for another attempt. */
+const DISCARD_ON: ReadonlySet<string> = new Set(['quota-exceeded', 'superseded', 'name-taken']);
 
 /**
  * Chunks an arrival keeps in memory after storing them. The next copy in the chain asks for each chunk a window
@@ -66,6 +71,12 @@ export class LocalFiles {
   private readonly serving = new Map<string, ChunkSource>();
   /** Chunks of failed receives, kept for the next attempt. */
   readonly partials: Partials;
+  /**
+   * By name, on our clock: when we first stored any record of it (the start of its race window,
+   * shared/trust/order; SETTLED for what we loaded), and when we stored the one we hold (a tombstone's age).
+   */
+  private readonly commits = new Map<string, Promise<void>>();
+  private readonly times = new Map<string, { since: number; storedAt: number }>();
   /** Bumped on every change of the index, so replication can tell whether anything changed since it last looked. */
   version = 0;
 
@@ -77,9 +88,26 @@ export class LocalFiles {
     this.partials = new Partials(store, clock);
   }
 
-  async load(): Promise<void> {
-    for (const file of await this.store.list()) this.index.set(file.meta.name, file);
+  /** Indexes the stored files that `keep` accepts (those whose signed record checks); the rest are neither offered nor served. */
+  async load(keep: (file: StoredFile) => Promise<boolean> = async () => true): Promise<void> {
+    const now = this.clock.now();
+    for (const file of await this.store.list()) {
+      if (!(await keep(file))) continue;
+      this.index.set(file.meta.name, file);
+      this.times.set(file.meta.name, { since: SETTLED, storedAt: now });
+    }
     this.touch();
+  }
+
+  /** What the ordering rule needs of the version we hold of `name` (nothing for a version without a record). */
+  holding(name: string): Holding | undefined {
+    const signed = this.index.get(name)?.meta.signed;
+    return signed && { signed, since: this.times.get(name)?.since ?? SETTLED };
+  }
+
+  /** When we stored the version we hold of `name`, on our clock. */
+  storedAt(name: string): number | undefined {
+    return this.times.get(name)?.storedAt;
   }
 
   get(name: string): StoredFile | undefined {
@@ -90,9 +118,10 @@ export class LocalFiles {
     return [...this.index.values()];
   }
 
+  /** Names of the files we hold in `role`; a tombstone is no file. */
   names(role: Role): string[] {
     return this.all()
-      .filter((f) => f.role === role)
+      .filter((f) => f.role === role && !isTombstone(f.meta))
       .map((f) => f.meta.name)
       .sort();
   }
@@ -112,6 +141,7 @@ export class LocalFiles {
   async remove(name: string): Promise<void> {
     if (!this.index.has(name)) return;
     this.index.delete(name);
+    this.times.delete(name);
     this.touch();
     await this.store.remove(name);
   }
@@ -156,15 +186,18 @@ export class LocalFiles {
 
   /**
    * Receives a file by `pull`ing its chunks from `sources` into the store, then makes it visible with the role
-   * `roleFor` gives at that moment. A second receive of the same file joins the first, adding its sources to
-   * it, instead of fetching twice. A receive that fails keeps the chunks it checked (see Partials) and the next
-   * one `pull`s only the others; a full store keeps none.
+   * `roleFor` gives at that moment, unless `admit` (asked then, against what we hold by then) refuses it:
+   * versions that arrive together are ordered at the commit, so an older one finishing last never replaces a
+   * newer. A second receive of the same file joins the first, adding its sources to it, instead of fetching
+   * twice. A receive that fails keeps the chunks it checked (see Partials) and the next one `pull`s only the
+   * others; a full store keeps none.
    */
   async receive(
     meta: FileMeta,
     roleFor: () => Role,
     pull: (write: (index: number, data: Uint8Array) => Promise<void>, have: ReadonlySet<number>, sources: readonly Address[]) => Promise<void>,
     sources: readonly Address[] = [],
+    admit: () => void = () => undefined,
   ): Promise<void> {
     if (this.holds(meta.name, meta.root)) return;
     const running = this.arrivals.get(meta.root);
@@ -186,20 +219,37 @@ export class LocalFiles {
         new Set(arrival.have),
         arrival.sources,
       );
-      const role = roleFor();
-      await this.store.commit(meta, role);
-      this.index.set(meta.name, { meta, role });
-      this.touch();
+      await this.inTurn(meta.name, async () => {
+        admit();
+        const role = roleFor();
+        await this.store.commit(meta, role);
+        const now = this.clock.now();
+        this.index.set(meta.name, { meta, role });
+        this.times.set(meta.name, { since: this.times.get(meta.name)?.since ?? now, storedAt: now });
+        this.touch();
+      });
       settle.resolve();
       await this.partials.supersede(meta.name, meta.root).catch(() => undefined);
     } catch (err) {
       settle.reject(err);
-      const kept = errorCode(err) === 'quota-exceeded' ? this.partials.discard(meta) : this.partials.keep(meta, arrival.have);
+      // A full store keeps none; a version refused at its commit will never be wanted again.
+      const kept = DISCARD_ON.has(errorCode(err) ?? '') ? this.partials.discard(meta) : this.partials.keep(meta, arrival.have);
       await kept.catch(() => undefined);
       throw err;
     } finally {
       arrival.finish();
       this.arrivals.delete(meta.root);
+    }
+  }
+
+  /** Runs the commits of one name one at a time, so each one's `admit` sees what the one before stored. */
+  private async inTurn(name: string, work: () => Promise<void>): Promise<void> {
+    const run = (this.commits.get(name) ?? Promise.resolve()).catch(() => undefined).then(work);
+    this.commits.set(name, run);
+    try {
+      await run;
+    } finally {
+      if (this.commits.get(name) === run) this.commits.delete(name);
     }
   }
 

@@ -7,11 +7,14 @@
  * fall to one on the way. Repairs wait in a queue, riskiest first (see RepairQueue).
  */
 import { DIGEST_BATCH } from '../../constants';
-import type { WireMeta } from '../../wire/peer';
-import { RingError, errorMessage } from '../errors';
+import { decideClaim, tombstoneExpired } from '../../trust/order';
+import type { WireMeta } from '../../wire/file-meta';
+import type { DigestEntry } from '../../wire/peer';
+import { RingError, errorCode, errorMessage } from '../errors';
 import { betweenRightIncl, distance } from '../id';
 import type { Handlers } from '../inbound';
 import { inParallel } from '../parallel';
+import { digestEntry } from '../records';
 import type { Address, FileMeta, Role, StoredFile } from '../types';
 import { inlineable } from './inline';
 import type { FileParts } from './parts';
@@ -34,6 +37,18 @@ const REPAIR_INLINE_CONCURRENCY = 32;
  * sent by us, so two peers' worth keeps the links busy without starting more than the node can serve.
  */
 const REPAIR_CONCURRENCY = 2 * PARALLEL_OFFERS;
+/** Offer refusals that mean the peer holds something that beats ours: not a failure to retry. */
+const AHEAD: ReadonlySet<string> = new Set(['superseded', 'name-taken']);
+
+/** What a digest's receiver holds of an entry: that version, nothing it would not take, a newer one of that writer, or another writer's. */
+type Standing = 'held' | 'missing' | 'newer' | 'taken';
+
+/** What `ensureHeld` learnt: files `peer` holds exactly, files it holds something newer or another writer's of, and the first failure. */
+interface Outcome {
+  held: StoredFile[];
+  ahead: StoredFile[];
+  failure?: unknown;
+}
 
 export class Replication {
   private round = 0;
@@ -59,14 +74,26 @@ export class Replication {
     return {
       digest: (from, req) => {
         this.forget(from);
-        return { body: { type: 'missing', names: req.entries.filter((e) => !local.holds(e.name, e.root)).map((e) => e.name) } };
+        const names: string[] = [];
+        const ahead: string[] = [];
+        const newer: StoredFile[] = [];
+        for (const entry of req.entries) {
+          const standing = this.standing(entry);
+          if (standing === 'missing') names.push(entry.name);
+          if (standing === 'newer' || standing === 'taken') ahead.push(entry.name);
+          if (standing === 'newer') newer.push(local.get(entry.name)!);
+          if (standing === 'taken') ctx.log.warn('replicas-disagree', { name: entry.name, peer: from });
+        }
+        // The newer version flows toward the older one: the sender learns of it now, not when it asks.
+        if (newer.length > 0) this.pushBack(from, newer);
+        return { body: ahead.length > 0 ? { type: 'missing', names, ahead } : { type: 'missing', names } };
       },
       offer: async (_from, req, data) => ({ body: { type: 'stored', replicas: await this.accept(req.meta, req.role, req.sources, req.replicate, data) } }),
       replicas: async (_from, req) => {
         const file = local.get(req.name);
         if (!file) throw new RingError('all-replicas-failed', `${ctx.address} holds no ${req.name}`);
         if (file.meta.root !== req.root) throw new RingError('superseded', `${ctx.address} holds another version of ${req.name}`);
-        return { body: { type: 'stored', replicas: await this.copies(file) } };
+        return { body: { type: 'stored', replicas: await this.confirmCopies(file) } };
       },
     };
   }
@@ -78,22 +105,25 @@ export class Replication {
    */
   async accept(wire: WireMeta, hint: Role, sources: Address[], replicate: boolean, inline?: Uint8Array): Promise<number> {
     const { offers } = this.parts;
-    const meta = await offers.store(wire, hint, sources, inline);
+    // Only a put's owner offer is `replicate`: a writer's put, which never takes a name another key holds.
+    const meta = await offers.store(wire, hint, sources, inline, replicate ? 'put' : 'copy');
     if (replicate) void this.backUp(meta, sources, inline);
     return 1;
   }
 
   /**
-   * Copies of a file we own: once the backups being made of it are, or as our successors say they hold it
-   * (a digest; what one lacks is sent).
+   * Copies of a file we own that hold exactly this version, ours included: once the backups being made of it
+   * are, our successors are asked (a digest; what one lacks is sent). Rejects, saying how many, unless every
+   * backup holder holds it: a put is 'replicated' only then.
    */
-  async copies(file: StoredFile): Promise<number> {
+  async confirmCopies(file: StoredFile): Promise<number> {
     const { ctx } = this.parts;
-    const running = this.backups.get(file.meta.root);
-    if (running) return running;
+    await this.backups.get(file.meta.root);
     const targets = ctx.routing.backupHolders();
     const results = await Promise.all(targets.map((peer) => this.ensureHeld(peer, [file], 'backup')));
-    return 1 + results.filter((r) => r.failure === undefined && r.held.length > 0).length;
+    const copies = 1 + results.filter((r) => r.held.length > 0).length;
+    if (copies < 1 + targets.length) throw new RingError('all-replicas-failed', `${copies} of ${1 + targets.length} copies of ${file.meta.name} hold this version`);
+    return copies;
   }
 
   /**
@@ -118,6 +148,25 @@ export class Replication {
   async handOver(successors: Address[]): Promise<void> {
     const { local } = this.parts;
     await Promise.all(successors.map((peer, i) => this.ensureHeld(peer, local.all(), i === 0 ? 'file' : 'backup')));
+  }
+
+  /** How what we hold of `entry`'s name stands against it (shared/trust/order decideClaim). */
+  private standing(entry: DigestEntry): Standing {
+    const { ctx, local } = this.parts;
+    if (local.holds(entry.name, entry.root)) return 'held';
+    const held = local.holding(entry.name);
+    if (!held || entry.writer === undefined || entry.version === undefined) return 'missing';
+    const claim = { name: entry.name, writer: entry.writer, version: entry.version, deleted: entry.deleted === true };
+    const decision = decideClaim(held, claim, ctx.clock.now());
+    return decision === 'accept' || decision === 'unsure' ? 'missing' : decision === 'stale' ? 'newer' : 'taken';
+  }
+
+  /** Offers `peer` our newer versions of files it holds older ones of; one such push to a peer at a time. */
+  private pushBack(peer: Address, files: StoredFile[]): void {
+    const key = `push:${peer}`;
+    if (this.inFlight.has(key)) return;
+    this.inFlight.add(key);
+    void this.ensureHeld(peer, files, 'backup').finally(() => this.inFlight.delete(key));
   }
 
   /**
@@ -158,6 +207,7 @@ export class Replication {
     const { ctx, local } = this.parts;
     if (!ctx.joined) return;
     if (++this.round % ctx.config.resyncRounds === 0) this.synced.clear();
+    await this.dropExpiredTombstones();
     const { owned, backedUp, misplaced } = place(local.all(), ctx.routing, (name) => ctx.keyOf(name));
     for (const file of owned) await local.setRole(file.meta.name, 'file');
     this.confirmed.retain(new Set(local.all().map((f) => f.meta.root)));
@@ -173,6 +223,16 @@ export class Replication {
     if (misplaced.length > 0 && !this.relocating) {
       this.relocating = true;
       void this.relocate(misplaced.slice(0, RELOCATIONS_PER_ROUND)).finally(() => (this.relocating = false));
+    }
+  }
+
+  /** Tombstones kept TOMBSTONE_TTL_MS (shared/trust/order): after that the name is free again. */
+  private async dropExpiredTombstones(): Promise<void> {
+    const { ctx, local } = this.parts;
+    const now = ctx.clock.now();
+    for (const { meta } of local.all()) {
+      const record = meta.signed?.record;
+      if (record?.kind === 'delete' && tombstoneExpired(record, local.storedAt(meta.name) ?? now, now)) await local.remove(meta.name);
     }
   }
 
@@ -289,25 +349,28 @@ export class Replication {
   /**
    * Makes `peer` hold these versions: it says which it lacks, and pulls each of those from us (small ones
    * ride in the offer). `hint` is the role it takes them in if it cannot tell. Resolves to the files `peer`
-   * is now known to hold, and the first failure if any file could not be asked about or sent.
+   * is now known to hold exactly, those it holds something that beats (a newer version, another writer's
+   * record: those it pushes back itself), and the first failure if any file could not be asked about or sent.
    */
-  private async ensureHeld(peer: Address, files: StoredFile[], hint: Role): Promise<{ held: StoredFile[]; failure?: unknown }> {
+  private async ensureHeld(peer: Address, files: StoredFile[], hint: Role): Promise<Outcome> {
     const { ctx, rpc, offers } = this.parts;
     const held: StoredFile[] = [];
+    const ahead: StoredFile[] = [];
     const missing: StoredFile[] = [];
     let failure: unknown;
     const fail = (err: unknown) => (failure ??= err);
     const batches = Array.from({ length: Math.ceil(files.length / DIGEST_BATCH) }, (_, i) => files.slice(i * DIGEST_BATCH, (i + 1) * DIGEST_BATCH));
     await inParallel(
       batches.map((batch) => async () => {
-        const entries = batch.map((f) => ({ name: f.meta.name, root: f.meta.root }));
+        const entries = batch.map((f) => digestEntry(f.meta));
         // Bulk requests, many in flight: failure detection is the heartbeats' job, not theirs.
         const { reply } = await rpc.request(peer, { type: 'digest', entries }, { suspect: false });
         for (const file of batch) {
           const lacks = reply.names.includes(file.meta.name);
-          (lacks ? missing : held).push(file);
+          const isAhead = !lacks && reply.ahead?.includes(file.meta.name) === true;
+          (lacks ? missing : isAhead ? ahead : held).push(file);
           if (lacks) this.confirmed.lacks(file.meta.root, peer);
-          else this.confirmed.holds(file.meta.root, peer);
+          else if (!isAhead) this.confirmed.holds(file.meta.root, peer);
         }
       }),
       PARALLEL_DIGESTS,
@@ -320,11 +383,14 @@ export class Replication {
           risk: () => confirmed.risk(file.meta.root),
           run: () => offers.send(peer, file.meta, { role: hint, sources: [ctx.address], replicate: false, suspect: false }).then(() => undefined),
         })
-        .then(() => {
-          confirmed.holds(file.meta.root, peer);
-          held.push(file);
-        }, fail);
+        .then(
+          () => {
+            confirmed.holds(file.meta.root, peer);
+            held.push(file);
+          },
+          (err: unknown) => (AHEAD.has(errorCode(err) ?? '') ? void ahead.push(file) : fail(err)),
+        );
     await Promise.all(missing.map(send));
-    return failure === undefined ? { held } : { held, failure };
+    return failure === undefined ? { held, ahead } : { held, ahead, failure };
   }
 }

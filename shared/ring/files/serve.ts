@@ -1,6 +1,6 @@
 /** Answers to peers that read what this node holds: a file's metadata, its chunk hashes, its chunks. */
 import { hashBytes } from '../../transfer/meta';
-import { toWireMeta } from '../../wire/peer';
+import { toWireMeta } from '../../wire/file-meta';
 import type { RingContext } from '../context';
 import { RingError } from '../errors';
 import type { Handlers } from '../inbound';
