@@ -5,7 +5,6 @@
  */
 import { CHECK_PREDECESSOR_MS, FIX_FINGERS_MS, MAINTAIN_MS, STABILIZE_MS } from '../constants';
 import type { RingConfig } from '../ring/config';
-import { HeapWatch } from './heap';
 import type { NetworkStats } from './network';
 import { Simulation, type SimPeer } from './simulation';
 import type { LogLevel } from './log';
@@ -70,14 +69,8 @@ export interface ScenarioResult {
   getsCorrupt: number;
   virtualSeconds: number;
   wallSeconds: number;
-  /** CPU time of the whole process (user + system): on a shared machine a steadier figure than wall time. */
-  cpuSeconds: number;
   /** Virtual-clock timer callbacks fired (message arrivals, timeouts, upkeep ticks). */
   events: number;
-  /** events / wallSeconds. */
-  eventsPerSecond: number;
-  /** Largest V8 heap in use during the run, sampled every 50 ms of wall time. */
-  peakHeapMiB: number;
   messages: NetworkStats;
   warnings: Record<string, number>;
 }
@@ -88,17 +81,7 @@ const MAX_FILE_BYTES = 2048;
 const PARALLEL_PUTS = 1024;
 
 export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult> {
-  const heap = new HeapWatch();
-  try {
-    return await run(opts, heap);
-  } finally {
-    heap.stop();
-  }
-}
-
-async function run(opts: ScenarioOptions, heap: HeapWatch): Promise<ScenarioResult> {
   const started = performance.now();
-  const cpuStarted = process.cpuUsage();
   const progress = opts.progress ?? (() => undefined);
   const sim = new Simulation({ seed: opts.seed, m: opts.m, r: opts.r, latencyMs: opts.latencyMs, loss: opts.loss, config: opts.config, logWrite: opts.logWrite, logLevel: opts.logLevel });
   const repairMs = opts.repairMs ?? 20_000;
@@ -158,8 +141,6 @@ async function run(opts: ScenarioOptions, heap: HeapWatch): Promise<ScenarioResu
   const names = sim.rng.shuffle([...sim.files.keys()]).slice(0, opts.gets ?? sim.files.size);
   const gets = await sim.checkGets(names);
   progress('measured', since());
-  const wallSeconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuStarted);
 
   return {
     seed: opts.seed,
@@ -190,11 +171,8 @@ async function run(opts: ScenarioOptions, heap: HeapWatch): Promise<ScenarioResu
     getsFailed: gets.failed.length + gets.missing.length,
     getsCorrupt: gets.corrupt.length,
     virtualSeconds: round2(sim.clock.now() / 1000),
-    wallSeconds: round2(wallSeconds),
-    cpuSeconds: round2((cpu.user + cpu.system) / 1e6),
+    wallSeconds: round2((performance.now() - started) / 1000),
     events: sim.clock.fired,
-    eventsPerSecond: Math.round(sim.clock.fired / wallSeconds),
-    peakHeapMiB: heap.stop(),
     messages: { ...sim.network.stats },
     warnings: sim.log.warningCounts(),
   };

@@ -2,7 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../shared/sim/cli-args';
-import { healthy, runScenario, type ScenarioResult } from '../../shared/sim/scenario';
+import { healthy, type ScenarioResult } from '../../shared/sim/scenario';
+import { runMeasured } from '../../shared/sim/speed';
 
 describe('parseArgs', () => {
   it('reads the documented options, in both --name value and --name=value forms, with defaults', () => {
@@ -78,7 +79,7 @@ describe('npm run sim', () => {
 
 describe('the run figures speed and memory', () => {
   it('reports events, events per second, CPU time and peak heap, consistent with each other', async () => {
-    const result = await runScenario({ seed: 5, nodes: 16, files: 50, churn: 0.25, rounds: 2 });
+    const result = await runMeasured({ seed: 5, nodes: 16, files: 50, churn: 0.25, rounds: 2 });
     expect(result.events).toBeGreaterThan(1000);
     // Every message is at least one event: its arrival.
     expect(result.events).toBeGreaterThan(result.messages.requests);
