@@ -86,7 +86,7 @@ export function formatTable(r: BenchResults): string {
   const sim = r.simulator;
   if (sim) {
     const run = `simulator speed, ${sim.nodes} peers, ${sim.files} files, churn ${sim.churn}, loss ${sim.loss}`;
-    rows.push([run, `${sim.wallSeconds} s wall, ${sim.cpuSeconds} s CPU, ${sim.eventsPerSecond} events/s`, `< ${SIM_WALL_GOAL_SECONDS} s: ${verdict(sim.wallSeconds < SIM_WALL_GOAL_SECONDS)}`]);
+    rows.push([run, `${sim.wallSeconds} s wall, ${sim.cpuSeconds} s CPU, ${sim.eventsPerSecond} events/s`, `2,048 peers / 20,000 files, churn and loss, < ${SIM_WALL_GOAL_SECONDS} s (issue 15; too long to run here)`]);
     rows.push([`simulator peak heap, same run`, `${sim.peakHeapMiB} MiB`, `< ${SIM_HEAP_GOAL_MIB} MiB: ${verdict(sim.peakHeapMiB < SIM_HEAP_GOAL_MIB)}`]);
   }
   for (const [section, error] of Object.entries(r.errors)) rows.push([`${section}: FAILED`, summary(error), 'see results.json']);
