@@ -1,6 +1,6 @@
 /** Command-line options of `npm run bench`, parsed into a plan of what to measure and how big. */
 
-export const SECTIONS = ['lookup', 'signaling', 'transfer', 'join', 'recovery', 'memory'] as const;
+export const SECTIONS = ['lookup', 'signaling', 'simulator', 'transfer', 'join', 'recovery', 'memory'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 const MiB = 1024 * 1024;

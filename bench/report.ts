@@ -6,6 +6,7 @@ import type { Section } from './options';
 import type { JoinResult } from './join';
 import type { RecoveryResult } from './recovery';
 import type { SignalingResult } from './signaling';
+import { SIM_HEAP_GOAL_MIB, SIM_WALL_GOAL_SECONDS, type SimulatorSpeed } from './simulator';
 import type { TransferResult } from './transfer';
 
 export const TRANSFER_RATIO_GOAL = 0.8;
@@ -24,6 +25,8 @@ export interface BenchResults {
   joinMs: number | null;
   recoveryMs: number | null;
   signaling: SignalingResult | null;
+  /** Absent in results written before the simulator section existed. */
+  simulator?: SimulatorSpeed | null;
   join: JoinResult | null;
   recovery: RecoveryResult | null;
   errors: Partial<Record<Section, string>>;
@@ -80,6 +83,12 @@ export function formatTable(r: BenchResults): string {
   }
   const s = r.signaling;
   if (s) rows.push([`signaling relay, ${s.clients} clients`, `p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms`, '']);
+  const sim = r.simulator;
+  if (sim) {
+    const run = `simulator speed, ${sim.nodes} peers, ${sim.files} files, churn ${sim.churn}, loss ${sim.loss}`;
+    rows.push([run, `${sim.wallSeconds} s wall, ${sim.cpuSeconds} s CPU, ${sim.eventsPerSecond} events/s`, `2,048 peers / 20,000 files, churn and loss, < ${SIM_WALL_GOAL_SECONDS} s (issue 15; too long to run here)`]);
+    rows.push([`simulator peak heap, same run`, `${sim.peakHeapMiB} MiB`, `< ${SIM_HEAP_GOAL_MIB} MiB: ${verdict(sim.peakHeapMiB < SIM_HEAP_GOAL_MIB)}`]);
+  }
   for (const [section, error] of Object.entries(r.errors)) rows.push([`${section}: FAILED`, summary(error), 'see results.json']);
 
   const header: [string, string, string] = ['figure', 'result', 'goal'];

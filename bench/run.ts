@@ -17,6 +17,7 @@ import { USAGE, parseOptions, type BenchPlan, type Section } from './options';
 import { benchRecovery } from './recovery';
 import { formatTable, type BenchResults } from './report';
 import { benchSignaling } from './signaling';
+import { benchSimulator } from './simulator';
 import { round } from './stats';
 import { benchTransfer } from './transfer';
 
@@ -41,6 +42,9 @@ const SECTION_RUNNERS: Record<Section, (plan: BenchPlan, results: BenchResults) 
   },
   signaling: async (plan, r) => {
     r.signaling = await benchSignaling(plan, logEvent);
+  },
+  simulator: async (plan, r) => {
+    r.simulator = await benchSimulator(plan, logEvent);
   },
   transfer: async (plan, r) => {
     r.transfer = await benchTransfer(plan, logEvent, (partial) => (r.transfer = partial));
@@ -77,6 +81,7 @@ async function main(argv: readonly string[]): Promise<number> {
     joinMs: null,
     recoveryMs: null,
     signaling: null,
+    simulator: null,
     join: null,
     recovery: null,
     errors: {},

@@ -1,6 +1,7 @@
 /** `npm run sim -- --nodes 1024 --files 10000 --churn 0.3 --loss 0.05 --seed 7`: one scenario, one JSON object on stdout. */
 import { parseArgs, USAGE } from './cli-args';
-import { healthy, runScenario } from './scenario';
+import { healthy } from './scenario';
+import { runMeasured } from './speed';
 
 async function main(argv: readonly string[]): Promise<number> {
   const parsed = parseArgs(argv);
@@ -14,7 +15,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const { scenario, verbose, logLevel } = parsed.options;
   const writeErr = (line: string): void => void process.stderr.write(`${line}\n`);
-  const result = await runScenario({
+  const result = await runMeasured({
     ...scenario,
     progress: verbose ? (event, fields) => writeErr(JSON.stringify({ event, ...fields })) : undefined,
     logWrite: logLevel ? writeErr : undefined,

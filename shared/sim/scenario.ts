@@ -72,6 +72,8 @@ export interface ScenarioResult {
   getsCorrupt: number;
   virtualSeconds: number;
   wallSeconds: number;
+  /** Virtual-clock timer callbacks fired (message arrivals, timeouts, upkeep ticks). */
+  events: number;
   messages: NetworkStats;
   warnings: Record<string, number>;
 }
@@ -175,6 +177,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     getsCorrupt: gets.corrupt.length,
     virtualSeconds: round2(sim.clock.now() / 1000),
     wallSeconds: round2((performance.now() - started) / 1000),
+    events: sim.clock.fired,
     messages: { ...sim.network.stats },
     warnings: sim.log.warningCounts(),
   };

@@ -8,7 +8,7 @@ import { DEFAULT_M, DEFAULT_REPLICAS } from '../constants';
 import { hashKey } from '../ring/id';
 import type { Address } from '../ring/types';
 import { sourceFromBytes } from '../transfer/source';
-import { checkPlacement, checkRing, RingView, summarize, type ExpectedFile, type LivePeer, type PlacementReport, type RingReport } from './checks';
+import { checkPlacement, checkRing, holdingsOf, RingView, summarize, type ExpectedFile, type Holding, type LivePeer, type PlacementReport, type RingReport } from './checks';
 import { SimClock } from './clock';
 import { syncDigest } from './digest';
 import { tuneHeapForSimulation } from './heap';
@@ -107,6 +107,11 @@ export class Simulation {
   private readonly config: Partial<RingConfig>;
   private readonly quotaBytes: number | undefined;
   private nextId = 0;
+  /**
+   * What each node holds, as of its last 'change' event (every change to its files emits one, coalesced in a
+   * microtask, so it has fired before any check runs): a check re-reads only the nodes that changed.
+   */
+  private readonly holdings = new Map<Address, readonly Holding[]>();
   /** Join attempts createRing had to repeat. */
   buildRetries = 0;
 
@@ -140,6 +145,7 @@ export class Simulation {
       config: this.config,
     });
     const peer: SimPeer = { address, key: node.key, node, store, transport, state: 'new' };
+    node.on('change', () => this.holdings.delete(address));
     this.peers.set(address, peer);
     await this.clock.drive(node.start(), OPERATION_LIMIT_MS);
     return peer;
@@ -325,7 +331,11 @@ export class Simulation {
   }
 
   placement(): PlacementReport {
-    return checkPlacement(this.view(), this.files, this.r);
+    return checkPlacement(this.view(), this.files, this.r, ({ address, node }) => {
+      let held = this.holdings.get(address);
+      if (!held) this.holdings.set(address, (held = holdingsOf(node)));
+      return held;
+    });
   }
 
   peer(address: Address): SimPeer {

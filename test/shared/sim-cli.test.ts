@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../shared/sim/cli-args';
 import { healthy, type ScenarioResult } from '../../shared/sim/scenario';
+import { runMeasured } from '../../shared/sim/speed';
 
 describe('parseArgs', () => {
   it('reads the documented options, in both --name value and --name=value forms, with defaults', () => {
@@ -73,5 +74,20 @@ describe('npm run sim', () => {
     expect(out.stdout).toBe('');
     expect(out.stderr).toMatch(/unknown option --chrun/);
     expect(out.stderr).toMatch(/usage: npm run sim/);
+  });
+});
+
+describe('the run figures speed and memory', () => {
+  it('reports events, events per second, CPU time and peak heap, consistent with each other', async () => {
+    const result = await runMeasured({ seed: 5, nodes: 16, files: 50, churn: 0.25, rounds: 2 });
+    expect(result.events).toBeGreaterThan(1000);
+    // Every message is at least one event: its arrival.
+    expect(result.events).toBeGreaterThan(result.messages.requests);
+    expect(result.eventsPerSecond).toBeGreaterThan(0);
+    expect(Math.abs(result.eventsPerSecond - result.events / result.wallSeconds)).toBeLessThan(0.05 * result.eventsPerSecond);
+    expect(result.cpuSeconds).toBeGreaterThan(0);
+    // The heap holds at least the program and at most the 4 GiB a large run is allowed.
+    expect(result.peakHeapMiB).toBeGreaterThan(1);
+    expect(result.peakHeapMiB).toBeLessThan(4096);
   });
 });
