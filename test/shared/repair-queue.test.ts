@@ -1,14 +1,15 @@
 /** Repairs in order of risk, bounded per node and per link (issue #17). */
 import { describe, expect, it } from 'vitest';
-import { RepairQueue } from '../../shared/ring/files/repair-queue';
+import { LARGE_REPAIR_CHUNKS, RepairQueue } from '../../shared/ring/files/repair-queue';
 
 /** A job that records when it starts and finishes when released. */
 function gate() {
   const started: string[] = [];
   const release = new Map<string, () => void>();
-  const job = (name: string, peer: string, risk: number) => ({
+  const job = (name: string, peer: string, risk: number, chunks = 1) => ({
     peer,
     risk: () => risk,
+    chunks,
     run: () => {
       started.push(name);
       return new Promise<void>((resolve) => release.set(name, resolve));
@@ -51,7 +52,7 @@ describe('RepairQueue', () => {
   it('starts at most `perLink` to one peer while others wait for theirs, and a failure frees its slot', async () => {
     const { started, job, finish } = gate();
     const queue = new RepairQueue(3, 1);
-    const failing = queue.add({ peer: 'a', risk: () => 5, run: () => Promise.reject(new Error('peer gone')) });
+    const failing = queue.add({ peer: 'a', risk: () => 5, chunks: 1, run: () => Promise.reject(new Error('peer gone')) });
     const rest = [queue.add(job('a2', 'a', 5)), queue.add(job('b1', 'b', 0)), queue.add(job('a3', 'a', 5))];
     await expect(failing).rejects.toThrow('peer gone');
     // One to 'a' at a time: 'b1' starts beside the failing one although 'a2' is riskier; 'a2' once it failed.
@@ -61,5 +62,23 @@ describe('RepairQueue', () => {
     await finish('b1');
     await finish('a3');
     await Promise.all(rest);
+  });
+
+  it('among equal risk, large and small repairs take turns, so a large one queued last is not starved', async () => {
+    const { started, job, finish } = gate();
+    const queue = new RepairQueue(1, 1);
+    const large = LARGE_REPAIR_CHUNKS + 1;
+    const done = [
+      queue.add(job('small-0', 'a', 0)),
+      queue.add(job('small-1', 'a', 0)),
+      queue.add(job('small-2', 'a', 0)),
+      queue.add(job('large', 'a', 0, large)),
+      queue.add(job('small-3', 'a', 0)),
+    ];
+    for (const name of ['small-0', 'large', 'small-1', 'small-2']) await finish(name);
+    // Oldest first alone would have started the large one fourth, after every small one queued before it.
+    expect(started).toEqual(['small-0', 'large', 'small-1', 'small-2', 'small-3']);
+    await finish('small-3');
+    await Promise.all(done);
   });
 });

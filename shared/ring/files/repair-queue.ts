@@ -1,8 +1,10 @@
 /**
  * Repairs (transfers that make a copy) waiting for a slot, riskiest first. A node starts at most `total` at once
  * and at most `perLink` to any one peer, so a busy node does not start more than it can finish and one slow
- * peer holds up no other. Among repairs of equal risk the oldest goes first: a large file is never passed over
- * for ever by small ones queued after it (and small files that ride in their offer have a queue of their own).
+ * peer holds up no other. Among repairs of equal risk the oldest goes first, except that large and small files
+ * take turns: oldest-first alone left a 200-chunk repair queued behind 150 small ones of the same owner until
+ * the last of them was done (simulator, sim-repair-resume). Small files that ride in their offer have a queue
+ * of their own.
  */
 import type { Address } from '../types';
 
@@ -11,8 +13,15 @@ export interface RepairJob {
   peer: Address;
   /** Read when a slot frees: higher is more at risk (copies known missing). */
   risk(): number;
+  /** Chunks the copy moves: a repair of more than LARGE_REPAIR_CHUNKS takes turns with smaller ones. */
+  chunks: number;
   run(): Promise<void>;
 }
+
+/** Chunks above which a repair counts as large (4 MiB at the default chunk size). */
+export const LARGE_REPAIR_CHUNKS = 16;
+
+const isLarge = (job: RepairJob) => job.chunks > LARGE_REPAIR_CHUNKS;
 
 interface Waiting {
   job: RepairJob;
@@ -26,6 +35,8 @@ export class RepairQueue {
   private readonly perPeer = new Map<Address, number>();
   private running = 0;
   private seq = 0;
+  /** Whether the last job started was large: the next pick prefers the other kind when both wait. */
+  private lastLarge = false;
 
   constructor(
     private readonly total: number,
@@ -53,15 +64,20 @@ export class RepairQueue {
     }
   }
 
-  /** Index of the riskiest (then oldest) waiting job whose peer has a free slot. */
+  /**
+   * Index of the riskiest waiting job whose peer has a free slot; among equal risk, the oldest of the kind
+   * (large or small) that did not start last, else the oldest.
+   */
   private pick(): number | undefined {
     let best: number | undefined;
     let bestRisk = -Infinity;
+    const rank = (w: Waiting) => (isLarge(w.job) !== this.lastLarge ? 0 : 1);
     for (let i = 0; i < this.waiting.length; i++) {
       const w = this.waiting[i]!;
       if ((this.perPeer.get(w.job.peer) ?? 0) >= this.perLink) continue;
       const risk = w.job.risk();
-      if (risk > bestRisk || (risk === bestRisk && w.seq < this.waiting[best!]!.seq)) {
+      const held = best === undefined ? undefined : this.waiting[best]!;
+      if (risk > bestRisk || (risk === bestRisk && (rank(w) < rank(held!) || (rank(w) === rank(held!) && w.seq < held!.seq)))) {
         best = i;
         bestRisk = risk;
       }
@@ -71,6 +87,7 @@ export class RepairQueue {
 
   private start(w: Waiting): void {
     const { peer } = w.job;
+    this.lastLarge = isLarge(w.job);
     this.running++;
     this.perPeer.set(peer, (this.perPeer.get(peer) ?? 0) + 1);
     void w.job

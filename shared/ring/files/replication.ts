@@ -381,6 +381,7 @@ export class Replication {
         .add({
           peer,
           risk: () => confirmed.risk(file.meta.root),
+          chunks: file.meta.chunks,
           run: () => offers.send(peer, file.meta, { role: hint, sources: [ctx.address], replicate: false, suspect: false }).then(() => undefined),
         })
         .then(
