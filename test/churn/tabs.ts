@@ -68,7 +68,8 @@ export function hashesFrom(page: Page, names: string[], parallel: number): Promi
     async ({ names, parallel }) => {
       const out: Array<string | null> = new Array(names.length);
       let next = 0;
-      const lane = async () => {
+      // No named function in here: tsx (esbuild) would wrap it in a __name helper the page does not have.
+      const lanes = Array.from({ length: parallel }, async () => {
         for (let i = next++; i < names.length; i = next++) {
           try {
             const blob = await window.dht!.get(names[i]!);
@@ -78,8 +79,8 @@ export function hashesFrom(page: Page, names: string[], parallel: number): Promi
             out[i] = `error: ${(err as Error).message}`;
           }
         }
-      };
-      await Promise.all(Array.from({ length: parallel }, lane));
+      });
+      await Promise.all(lanes);
       return out;
     },
     { names, parallel },
