@@ -42,7 +42,7 @@ async function takeover(pages: Page[], i: number, what: string, go: (victim: Pag
   await watchTakeover(successor, predecessorHost);
   const start = Date.now();
   await go(victim);
-  const at = await waitFor(successor, () => (window as { takenOverAt?: number }).takenOverAt, { timeoutMs: SETTLE_MS.crash, what: `the successor to own the range of ${host} (${what})` });
+  const at = await waitFor(successor, () => (window as { takenOverAt?: number }).takenOverAt ?? 0, { timeoutMs: SETTLE_MS.crash, what: `the successor to own the range of ${host} (${what})` });
   const ms = at - start;
   logEvent('goodbye-takeover', { what, ms, peer: host });
   return { ms, victim, host };
