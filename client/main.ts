@@ -50,6 +50,8 @@ const dht = new BrowserDht({
 });
 window.dht = dht;
 signal.on('status', () => dht.statusChanged());
+// A page kept in the back/forward cache (persisted) may come back as it was: only a page that goes says goodbye.
+addEventListener('pagehide', (event) => event.persisted || dht.goodbye());
 mountUi(document.getElementById('app')!, dht);
 
 dht.attach(await signal.ready());

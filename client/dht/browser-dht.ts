@@ -162,6 +162,11 @@ export class BrowserDht implements DhtApi {
     await this.node?.leave();
   }
 
+  /** The page is going (pagehide): the neighbours take over our range now; our files stay in IndexedDB. */
+  goodbye(): void {
+    this.node?.goodbye();
+  }
+
   put(file: File, options?: TransferOptions): Promise<PutResult>;
   put(name: string, data: Blob | ArrayBuffer | Uint8Array, options?: TransferOptions): Promise<PutResult>;
   async put(first: File | string, second?: Blob | ArrayBuffer | Uint8Array | TransferOptions, third?: TransferOptions): Promise<PutResult> {

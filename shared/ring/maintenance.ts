@@ -60,7 +60,10 @@ export class Maintenance {
     if (!this.ctx.routing.alone) await this.rpc.request(this.ctx.routing.successor, { type: 'notify' }).catch(() => undefined);
   }
 
-  /** Tells our neighbours we leave and who takes our place, so they repair at once instead of by timeouts. */
+  /**
+   * Tells our neighbours we leave and who takes our place, so they repair at once instead of by timeouts: after
+   * a hand-off (leave) or without one (a closing page's goodbye, which the neighbours handle the same way).
+   */
   async announceLeaving(successors: Address[]): Promise<void> {
     const { routing, address } = this.ctx;
     const leaving = { type: 'leaving', successors, predecessors: routing.predecessors } as const;

@@ -178,6 +178,19 @@ export class ChordNode {
     ctx.changed();
   }
 
+  /**
+   * The page is going (closed or reloaded): tells the neighbours now, so they take over our range at once
+   * instead of after the heartbeats time out. Nothing is handed over: a reloaded tab comes back with its files,
+   * and a closed one's backups exist. Best effort and not awaited: the requests leave before the page does
+   * (a data channel send is synchronous once queued), their answers never matter, and the session is not ended
+   * here, as that would take back frames not yet sent.
+   */
+  goodbye(): void {
+    if (this.ctx.phase !== 'joined') return;
+    const successors = this.routing.successors.filter((a) => a !== this.address);
+    if (successors.length > 0) void this.maintenance.announceLeaving(successors);
+  }
+
   /** A crash as seen from outside: no goodbyes, nothing more sent. */
   stop(): void {
     this.halt();

@@ -1,17 +1,18 @@
 /**
  * Churn in a ring of real tabs (npm run test:churn). Ten tabs store 200 files of mixed sizes; then for 60 s,
- * every 5 s a peer goes down — its browser process killed with SIGKILL, its tab closed, or its tab reloaded —
- * with at most two down at once and a new tab joining in place of each one lost, while puts and gets go on.
+ * every 5 s a peer goes down — its browser process killed with SIGKILL, its tab closed, its tab reloaded, or its
+ * tab frozen for a few seconds as a background tab is (e2e/lifecycle.ts) — with at most two down at once and
+ * a new tab joining in place of each one lost, while puts and gets go on.
  * At the end every file a put reported stored must come back byte-identical from every surviving tab and sit
  * on one owner plus two backups. The run prints what it stored, verified and lost, and what failed on the way.
  */
-import type { BrowserContext, Page } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { Rng } from '../../shared/sim/rng';
-import { launchCrashableBrowser, logEvent, waitFor, withSession } from '../e2e/harness';
+import { logEvent, waitFor, withSession } from '../e2e/harness';
 import { DEFAULT_M, DEFAULT_REPLICAS } from '../../shared/constants';
 import { hashKey } from '../../shared/ring/id';
-import { expectedRing, formRing, getHash, join, openPeer, placementErrors, putRandom, ringErrors, state, states, waitForPlacement, type PeerState } from '../e2e/ring';
+import { expectedRing, formRing, getHash, placementErrors, putRandom, ringErrors, states, waitForPlacement, type PeerState } from '../e2e/ring';
+import { hashesFrom, pace, rejoin as rejoinVia, sleepFor, tabOpener, type Peer } from './tabs';
 
 const TABS = 10;
 /** Tabs in browser processes of their own, so that killing one crashes that peer alone. */
@@ -29,18 +30,12 @@ const SETUP_ATTEMPTS = 3;
 /** Gets in flight per tab during the final check. */
 const VERIFY_PARALLEL = 8;
 const SEED = Number(process.env.CHURN_SEED ?? 7);
+/** How long a frozen tab sleeps: long enough that its neighbours route around it (about 3 s, freeze.test.ts). */
+const FREEZE_MS: readonly [number, number] = [3_000, 8_000];
 /** Setup, 60 s of churn, settling and 2,000-odd verifying gets: about 4 minutes on a quiet 2-core machine. */
 const CHURN_TEST_TIMEOUT_MS = 600_000;
 
-type Action = 'crash' | 'close' | 'reload';
-
-interface Peer {
-  name: string;
-  page: Page;
-  host: string;
-  /** Kills the peer's own browser process; only for crashable peers. */
-  kill?: () => void;
-}
+type Action = 'crash' | 'close' | 'reload' | 'freeze';
 
 /**
  * Mostly small files, some medium, two large: 1 KiB to 4 MiB, about 9 MiB in all (every surviving tab reads
@@ -64,55 +59,14 @@ function replicasByName(peers: PeerState[], names: string[]): Map<string, string
   );
 }
 
-/** Paces the schedule (an event every 5 s); every wait for an outcome is a polled condition with a deadline. */
-function pace(until: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, until - Date.now())));
-}
-
-/** SHA-256 of each named file as `page` gets it from the ring, VERIFY_PARALLEL at a time; null for no file, 'error: ...' for a failed get. */
-function hashesFrom(page: Page, names: string[]): Promise<Array<string | null>> {
-  return page.evaluate(
-    async ({ names, parallel }) => {
-      const out: Array<string | null> = new Array(names.length);
-      let next = 0;
-      const lane = async () => {
-        for (let i = next++; i < names.length; i = next++) {
-          try {
-            const blob = await window.dht!.get(names[i]!);
-            const digest = blob ? await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()) : null;
-            out[i] = digest ? [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('') : null;
-          } catch (err) {
-            out[i] = `error: ${(err as Error).message}`;
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: parallel }, lane));
-      return out;
-    },
-    { names, parallel: VERIFY_PARALLEL },
-  );
-}
-
-test('10 tabs under 60 s of crashes, closes and reloads lose no stored file', async () => {
+test('10 tabs under 60 s of crashes, closes, reloads and freezes lose no stored file', async () => {
   await withSession(async ({ server, browser, defer }) => {
     const started = Date.now();
     const rng = new Rng(SEED);
-    const context: BrowserContext = await browser.newContext();
-    let opened = 0;
-    const openNormal = async (): Promise<Peer> => {
-      const name = `tab${opened++}`;
-      const page = await openPeer(context, server.url, name);
-      return { name, page, host: (await state(page)).host };
-    };
-    const openCrashable = async (i: number): Promise<Peer> => {
-      const crashable = await launchCrashableBrowser();
-      defer(() => crashable.close().catch(() => undefined));
-      const name = `crashable${i}`;
-      const page = await openPeer(await crashable.browser.newContext(), server.url, name);
-      return { name, page, host: (await state(page)).host, kill: crashable.kill };
-    };
+    const tabs = tabOpener({ url: server.url, browser, defer });
+    const openNormal = () => tabs.normal();
     const peers = await Promise.all([
-      ...Array.from({ length: CRASHABLE }, (_, i) => openCrashable(i)),
+      ...Array.from({ length: CRASHABLE }, () => tabs.crashable()),
       ...Array.from({ length: TABS - CRASHABLE }, () => openNormal()),
     ]);
     logEvent('churn-tabs-open', { tabs: peers.length, ms: Date.now() - started });
@@ -159,7 +113,7 @@ test('10 tabs under 60 s of crashes, closes and reloads lose no stored file', as
     const history: Array<{ atMs: number; what: string; peer: string }> = [];
     const live = new Set<Peer>(peers);
     const counts = { putsAttempted: 0, putsFailed: 0, getsAttempted: 0, getsFailed: 0, getsWrong: 0 };
-    const events: Record<Action, number> = { crash: 0, close: 0, reload: 0 };
+    const events: Record<Action, number> = { crash: 0, close: 0, reload: 0, freeze: 0 };
     const wrong: string[] = [];
     let churning = true;
     let down = 0;
@@ -174,18 +128,7 @@ test('10 tabs under 60 s of crashes, closes and reloads lose no stored file', as
     };
     const randomLive = () => rng.pick([...live]);
 
-    /** Joins `peer` through some live peer; the one asked may go down meanwhile, so up to three are tried. */
-    const rejoin = async (peer: Peer): Promise<void> => {
-      let lastError: unknown;
-      for (let attempt = 0; attempt < 3; attempt++) {
-        try {
-          return await join(peer.page, randomLive().host);
-        } catch (err) {
-          lastError = err;
-        }
-      }
-      throw lastError;
-    };
+    const rejoin = (peer: Peer) => rejoinVia(peer, randomLive);
 
     const workers = Array.from({ length: WORKERS }, async (_, w) => {
       for (let n = 0; churning && n < 10_000; n++) {
@@ -237,7 +180,7 @@ test('10 tabs under 60 s of crashes, closes and reloads lose no stored file', as
         await pace(at + 2000);
       }
     })();
-    const actions: Action[] = ['crash', 'close', 'reload'];
+    const actions: Action[] = ['crash', 'close', 'reload', 'freeze'];
     for (let tick = 1; tick * EVENT_EVERY_MS <= CHURN_MS; tick++) {
       await pace(churnStart + tick * EVENT_EVERY_MS);
       // A peer lost at the last event is replaced now: the ring has had one period to repair without it.
@@ -269,6 +212,14 @@ test('10 tabs under 60 s of crashes, closes and reloads lose no stored file', as
       } else if (action === 'close') {
         await victim.page.close();
         replacementsDue++;
+      } else if (action === 'freeze') {
+        const sleepMs = rng.int(FREEZE_MS[0], FREEZE_MS[1]);
+        comeback(async () => {
+          await sleepFor(victim, sleepMs);
+          live.add(victim);
+          down--;
+          history.push({ atMs: Date.now() - churnStart, what: 'thawed', peer: victim.host });
+        });
       } else {
         comeback(async () => {
           await victim.page.reload();
@@ -306,7 +257,7 @@ test('10 tabs under 60 s of crashes, closes and reloads lose no stored file', as
     const verifyStart = Date.now();
     // One tab after another: ten tabs pulling every file at once only thrash two cores, and time out.
     const results: Array<Array<string | null>> = [];
-    for (const peer of survivors) results.push(await hashesFrom(peer.page, names));
+    for (const peer of survivors) results.push(await hashesFrom(peer.page, names, VERIFY_PARALLEL));
     logEvent('churn-verified', { gets: names.length * survivors.length, ms: Date.now() - verifyStart });
     const mismatches: string[] = [];
     let verified = 0;

@@ -1,0 +1,88 @@
+/**
+ * Tabs as peers that come and go, for the churn run (churn.test.ts) and the soak (soak/run.ts): opening them,
+ * each crashable one in a browser of its own, joining them back, freezing them, and reading files back.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchCrashableBrowser, waitFor } from '../e2e/harness';
+import { freeze } from '../e2e/lifecycle';
+import { join, openPeer, state } from '../e2e/ring';
+
+export interface Peer {
+  name: string;
+  page: Page;
+  host: string;
+  /** Kills the peer's own browser process; only for crashable peers. */
+  kill?: () => void;
+}
+
+/** Paces a schedule (an event every few seconds); every wait for an outcome is a polled condition with a deadline. */
+export function pace(until: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, until - Date.now())));
+}
+
+/** Opens tabs at `url`: normal ones in one shared context, crashable ones each in a browser closed by `defer`. */
+export function tabOpener(opts: { url: string; browser: Browser; defer: (cleanup: () => unknown) => void }) {
+  let context: BrowserContext | undefined;
+  let opened = 0;
+  return {
+    async normal(): Promise<Peer> {
+      context ??= await opts.browser.newContext();
+      const name = `tab${opened++}`;
+      const page = await openPeer(context, opts.url, name);
+      return { name, page, host: (await state(page)).host };
+    },
+    async crashable(): Promise<Peer> {
+      const crashable = await launchCrashableBrowser();
+      opts.defer(() => crashable.close().catch(() => undefined));
+      const name = `crashable${opened++}`;
+      const page = await openPeer(await crashable.browser.newContext(), opts.url, name);
+      return { name, page, host: (await state(page)).host, kill: crashable.kill };
+    },
+  };
+}
+
+/** Joins `peer` through a peer `via` picks; the one asked may go down meanwhile, so up to three are tried. */
+export async function rejoin(peer: Peer, via: () => Peer): Promise<void> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await join(peer.page, via().host);
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
+}
+
+/** Freezes the tab for `ms`, thaws it, and waits until it is back in a ring by itself, as the same peer. */
+export async function sleepFor(peer: Peer, ms: number): Promise<void> {
+  const sleeper = await freeze(peer.page);
+  await pace(Date.now() + ms);
+  await sleeper.thaw();
+  await waitFor(peer.page, () => window.dht?.joined && !!window.dht.successor, { timeoutMs: 15_000, what: `${peer.name} back after its freeze` });
+}
+
+/** SHA-256 of each named file as `page` gets it from the ring, `parallel` at a time; null for no file, 'error: ...' for a failed get. */
+export function hashesFrom(page: Page, names: string[], parallel: number): Promise<Array<string | null>> {
+  return page.evaluate(
+    async ({ names, parallel }) => {
+      const out: Array<string | null> = new Array(names.length);
+      let next = 0;
+      // No named function in here: tsx (esbuild) would wrap it in a __name helper the page does not have.
+      const lanes = Array.from({ length: parallel }, async () => {
+        for (let i = next++; i < names.length; i = next++) {
+          try {
+            const blob = await window.dht!.get(names[i]!);
+            const digest = blob ? await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()) : null;
+            out[i] = digest ? [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('') : null;
+          } catch (err) {
+            out[i] = `error: ${(err as Error).message}`;
+          }
+        }
+      });
+      await Promise.all(lanes);
+      return out;
+    },
+    { names, parallel },
+  );
+}
