@@ -19,7 +19,7 @@ import {
   MAX_CONNECTIONS,
   RateLimiter,
 } from './limits';
-import { CHALLENGE_BYTES } from '../shared/trust/peer-id';
+import { CHALLENGE_BYTES, PUZZLE_BITS } from '../shared/trust/peer-id';
 import { jsonLogger } from './log';
 import { Relay } from './relay';
 import { Session, type SessionSocket } from './session';
@@ -66,6 +66,8 @@ export interface SignalServerOptions {
   heartbeatMs?: number;
   helloTimeoutMs?: number;
   maxBufferedBytes?: number;
+  /** Leading zero bits a hello's puzzle must have; PUZZLE_BITS unless a test lowers it to make many keys quickly. */
+  puzzleBits?: number;
   /** STUN/TURN servers handed to every page at /config.json; none means host candidates only. */
   iceServers?: IceServer[];
   log?: Logger;
@@ -147,6 +149,7 @@ export async function startSignalServer(opts: SignalServerOptions = {}): Promise
         log,
         address,
         challenge: new Uint8Array(randomBytes(CHALLENGE_BYTES)),
+        puzzleBits: opts.puzzleBits ?? PUZZLE_BITS,
         onError: (code) => errorCounts.set(code, (errorCounts.get(code) ?? 0) + 1),
       },
     );

@@ -23,6 +23,8 @@ export interface SessionContext {
   relay: Relay<SessionSocket>;
   /** Fresh random bytes for this connection alone (CHALLENGE_BYTES): its hello must sign them. */
   challenge: Uint8Array;
+  /** Leading zero bits a hello's puzzle must have (PUZZLE_BITS). */
+  puzzleBits: number;
   log: Logger;
   /** Remote address, for log lines. */
   address: string;
@@ -96,7 +98,7 @@ export class Session {
     if (this.id !== undefined) return this.fail('bad-message', `hello: already registered as ${this.id}`);
     if (this.proving) return this.fail('bad-message', 'hello: the previous hello is still being checked');
     this.proving = true;
-    checkHelloProof(this.ctx.challenge, msg, msg.signature)
+    checkHelloProof(this.ctx.challenge, msg, msg.signature, this.ctx.puzzleBits)
       .then((verdict) => this.proven(verdict))
       // Off the server's try/catch around receive(): a failure here must end as an error reply, not an unhandled rejection.
       .catch((err: unknown) => {

@@ -82,8 +82,8 @@ export function solvePuzzle(publicKey: string, bits: number = PUZZLE_BITS): numb
 }
 
 /** The key with its puzzle solved, or with `nonce` when a store kept one that still solves it. */
-export function peerKeyOf(identity: Identity, nonce?: number): PeerKey {
-  const solved = nonce !== undefined && solvesPuzzle(identity.publicKey, nonce) ? nonce : solvePuzzle(identity.publicKey);
+export function peerKeyOf(identity: Identity, nonce?: number, bits: number = PUZZLE_BITS): PeerKey {
+  const solved = nonce !== undefined && solvesPuzzle(identity.publicKey, nonce, bits) ? nonce : solvePuzzle(identity.publicKey, bits);
   return { identity, publicKey: identity.publicKey, nonce: solved, id: peerIdOf(identity.publicKey, solved) };
 }
 
@@ -107,9 +107,10 @@ export async function checkHelloProof(
   challenge: Uint8Array,
   proof: PeerProof,
   signature: Uint8Array,
+  bits: number = PUZZLE_BITS,
   subtle?: SubtleCrypto,
 ): Promise<ProofVerdict> {
-  if (!solvesPuzzle(proof.publicKey, proof.nonce)) return { ok: false, reason: `the nonce does not solve the ${PUZZLE_BITS}-bit puzzle for this key` };
+  if (!solvesPuzzle(proof.publicKey, proof.nonce, bits)) return { ok: false, reason: `the nonce does not solve the ${bits}-bit puzzle for this key` };
   if (!(await verify(proof.publicKey, helloBytes(challenge, proof), signature, subtle))) {
     return { ok: false, reason: "the signature is not this key's over this connection's challenge" };
   }

@@ -109,9 +109,10 @@ type Decoders<T extends { type: string }> = { [K in T['type']]: (m: Record<strin
 
 const clientDecoders: Decoders<ClientMessage> = {
   hello: (m) => {
+    check(m.publicKey !== undefined, 'no proof: a hello proves a key (publicKey, nonce, signature over the challenge); ids are derived from it, never asked for');
     check(
       isPublicKey(m.publicKey),
-      `publicKey must be a peer public key of at most ${MAX_PUBLIC_KEY_LENGTH} characters (a hello proves a key: publicKey, nonce, signature)`,
+      `publicKey must be a public key of at most ${MAX_PUBLIC_KEY_LENGTH} characters`,
     );
     check(isInt(m.nonce, 0, Number.MAX_SAFE_INTEGER), 'nonce must be a non-negative safe integer');
     const signature = typeof m.signature === 'string' ? fromBase64url(m.signature) : null;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CLOSE_TOO_MANY_CONNECTIONS } from '../../shared/wire/signal';
 import { CONNECTION_BURST_PER_ADDRESS, CONNECTIONS_PER_SECOND_PER_ADDRESS } from '../../signaling-server/limits';
 import { eventually, healthz, withServer, type Harness, type TestClient } from './harness';
+import { freshPeerKey } from './peer-keys';
 
 /** Cycles of the connect/hello/close loop: at 40 ms a cycle on a busy machine, well past what 4 s of refill admits. */
 const LOOP_CYCLES = 100;
@@ -10,8 +11,11 @@ const LOOP_CYCLES = 100;
 /** Says hello on a fresh socket: true when welcomed, false when the server closed it instead. */
 async function admitted(h: Harness): Promise<TestClient | undefined> {
   const client = await h.open();
-  client.send({ type: 'hello' });
-  return client.next('welcome').then(
+  const key = await freshPeerKey();
+  return (async () => {
+    await client.hello(key);
+    await client.next('welcome');
+  })().then(
     () => client,
     () => undefined,
   );
