@@ -2,7 +2,7 @@
  * The Node peer's peer key: the key its ring id is derived from (shared/trust/peer-id), kept in its data
  * folder beside its writer identity, in a file of its own made the same way (PKCS#8, mode 0600). The puzzle's
  * nonce is not stored: solving is deterministic, so the key alone gives the same id at every start, for
- * ~2^PUZZLE_BITS hashes (~0.4 s on a loaded 2-core machine) each time the peer starts.
+ * ~2^PUZZLE_BITS hashes (~0.3 s on a loaded 2-core machine) each time the peer starts.
  */
 import type { Logger } from '../shared/ring/types';
 import { defaultSubtle } from '../shared/trust/identity';

@@ -17,16 +17,16 @@ import { toHex } from '../ring/id';
 import { type Identity, verify } from './identity';
 
 /**
- * Leading zero bits the puzzle asks for: 2^14 = 16,384 hashes on average. Measured on this 2-core machine
- * under the usual test load (load average ~11): @noble/hashes does ~41,000 of these hashes a second, so a new
- * tab or Node peer pays ~0.4 s once (test/shared/peer-id.test.ts prints the figure); unloaded it is ~5x
- * faster. Landing before a chosen key costs about N·2^k hashes: 1.6 million for N = 100 (~40 s of this
- * JavaScript, well under a second of native SHA-256) and 164 million for N = 10,000 (~1 hour of JavaScript,
- * ~10 s on one native core, well under a second on a GPU). A puzzle a tab can afford slows such grinding by
- * 2^k; it does not stop an attacker with hardware. The per-address connection limits bound how many places
- * one address can hold at once.
+ * Leading zero bits the puzzle asks for: 2^13 = 8,192 hashes on average. Measured on this 2-core machine
+ * under the test load of the day (load average 11 to 27): @noble/hashes did 24,000 to 41,000 of these hashes
+ * a second, so a new tab or Node peer pays ~0.2-0.35 s once (test/shared/peer-id.test.ts prints the figure);
+ * 14 bits measured 1.1 s a key. Landing before a chosen key costs about N·2^k hashes: 820,000 for N = 100
+ * (~30 s of this JavaScript, well under a second of native SHA-256) and 82 million for N = 10,000 (~1 hour of
+ * JavaScript, seconds on one native core, far less on a GPU). A puzzle a tab can afford slows such grinding
+ * by 2^k; it does not stop an attacker with hardware. The per-address connection limits bound how many
+ * places one address can hold at once.
  */
-export const PUZZLE_BITS = 14;
+export const PUZZLE_BITS = 13;
 /** 128 bits of the hash: the 32 hex characters ids had before, with k of them fixed at zero by the puzzle. */
 export const PEER_ID_BYTES = 16;
 /** The challenge the server signs for: 32 random bytes, unguessable, one per connection. */
