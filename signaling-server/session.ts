@@ -1,6 +1,6 @@
 import { errorMessage } from '../shared/ring/errors';
 import type { Logger } from '../shared/ring/types';
-import { toBase64url } from '../shared/trust/bytes';
+import { fromBase64url, toBase64url } from '../shared/trust/bytes';
 import { checkHelloProof, type ProofVerdict } from '../shared/trust/peer-id';
 import {
   CLOSE_ID_RECLAIMED,
@@ -98,7 +98,8 @@ export class Session {
     if (this.id !== undefined) return this.fail('bad-message', `hello: already registered as ${this.id}`);
     if (this.proving) return this.fail('bad-message', 'hello: the previous hello is still being checked');
     this.proving = true;
-    checkHelloProof(this.ctx.challenge, msg, msg.signature, this.ctx.puzzleBits)
+    // The parser checked the signature decodes.
+    checkHelloProof(this.ctx.challenge, msg, fromBase64url(msg.signature)!, this.ctx.puzzleBits)
       .then((verdict) => this.proven(verdict))
       // Off the server's try/catch around receive(): a failure here must end as an error reply, not an unhandled rejection.
       .catch((err: unknown) => {

@@ -59,13 +59,13 @@ export type SignalData =
 
 /**
  * A hello proves the key its id is derived from (shared/trust/peer-id): the nonce solves the puzzle, the
- * signature is the key's over this connection's challenge. `signature` is base64url on the wire, bytes here.
+ * signature is the key's over this connection's challenge: SIGNATURE_BYTES in base64url (checked to decode).
  */
 export interface Hello {
   type: 'hello';
   publicKey: string;
   nonce: number;
-  signature: Uint8Array;
+  signature: string;
 }
 
 export type ClientMessage =
@@ -96,9 +96,9 @@ export function parseClientMessage(text: string): ParseResult<ClientMessage> {
   return parseWith<ClientMessage>(text, clientDecoders);
 }
 
-/** A hello as JSON text: the signature in base64url. */
-export function encodeHello(hello: Omit<Hello, 'type'>): string {
-  return JSON.stringify({ type: 'hello', publicKey: hello.publicKey, nonce: hello.nonce, signature: toBase64url(hello.signature) });
+/** A hello as JSON text, from the signature's bytes. */
+export function encodeHello(proof: { publicKey: string; nonce: number; signature: Uint8Array }): string {
+  return JSON.stringify({ type: 'hello', publicKey: proof.publicKey, nonce: proof.nonce, signature: toBase64url(proof.signature) } satisfies Hello);
 }
 
 export function parseServerMessage(text: string): ParseResult<ServerMessage> {
@@ -115,9 +115,11 @@ const clientDecoders: Decoders<ClientMessage> = {
       `publicKey must be a public key of at most ${MAX_PUBLIC_KEY_LENGTH} characters`,
     );
     check(isInt(m.nonce, 0, Number.MAX_SAFE_INTEGER), 'nonce must be a non-negative safe integer');
-    const signature = typeof m.signature === 'string' ? fromBase64url(m.signature) : null;
-    check(signature?.length === SIGNATURE_BYTES, `signature must be ${SIGNATURE_BYTES} bytes of base64url`);
-    return { type: 'hello', publicKey: m.publicKey, nonce: m.nonce, signature };
+    check(
+      typeof m.signature === 'string' && fromBase64url(m.signature)?.length === SIGNATURE_BYTES,
+      `signature must be ${SIGNATURE_BYTES} bytes of base64url`,
+    );
+    return { type: 'hello', publicKey: m.publicKey, nonce: m.nonce, signature: m.signature };
   },
   signal: (m) => {
     const msg: ClientMessage = { type: 'signal', to: peerId(m.to, 'to'), data: signalData(m.data) };
