@@ -7,7 +7,10 @@ import type { Logger } from '../shared/ring/types';
 import { startSignalServer } from '../signaling-server/server';
 
 const maxConnectionsPerIp = Number(process.argv[2]);
-if (!Number.isInteger(maxConnectionsPerIp) || maxConnectionsPerIp < 1) throw new Error(`usage: signal-server-process.ts MAX_CONNECTIONS_PER_IP, got "${process.argv[2]}"`);
+const puzzleBits = Number(process.argv[3]);
+if (!Number.isInteger(maxConnectionsPerIp) || maxConnectionsPerIp < 1 || !Number.isInteger(puzzleBits) || puzzleBits < 0) {
+  throw new Error(`usage: signal-server-process.ts MAX_CONNECTIONS_PER_IP PUZZLE_BITS, got "${process.argv.slice(2).join(' ')}"`);
+}
 if (!process.send) throw new Error('signal-server-process.ts must be started with fork()');
 
 // Warnings (refused connections, slow consumers) would mean the figure is wrong, so they reach the bench's stderr.
@@ -24,6 +27,7 @@ const server = await startSignalServer({
   maxConnectionsPerIp,
   connectionsPerSecondPerAddress: maxConnectionsPerIp,
   connectionBurstPerAddress: maxConnectionsPerIp,
+  puzzleBits,
   log,
 });
 process.send({ port: server.port });

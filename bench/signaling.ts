@@ -6,7 +6,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { SIGNAL_PATH } from '../shared/constants';
-import { parseServerMessage } from '../shared/wire/signal';
+import { fromBase64url } from '../shared/trust/bytes';
+import { generateIdentity } from '../shared/trust/identity';
+import { peerKeyOf, signHello } from '../shared/trust/peer-id';
+import { encodeHello, parseServerMessage } from '../shared/wire/signal';
 import type { BenchPlan } from './options';
 import type { Progress } from './progress';
 import { median, quantile, round } from './stats';
@@ -28,6 +31,8 @@ const MEASURE_MS = 4000;
 const CONNECT_TIMEOUT_MS = 30_000;
 /** Signals still in flight this long after the last send count as lost. */
 const DRAIN_MS = 5000;
+/** The relay is measured, not the hello: 1,000 keys made at once skip the puzzle (the proof is still signed and checked). */
+const BENCH_PUZZLE_BITS = 0;
 
 interface ServerProcess {
   port: number;
@@ -35,7 +40,7 @@ interface ServerProcess {
 }
 
 async function startServerProcess(maxConnectionsPerIp: number): Promise<ServerProcess> {
-  const child: ChildProcess = fork(SERVER_ENTRY, [String(maxConnectionsPerIp)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(SERVER_ENTRY, [String(maxConnectionsPerIp), String(BENCH_PUZZLE_BITS)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -97,7 +102,7 @@ class LoadClients {
     client.ws.send(JSON.stringify({ type: 'signal', to, data: { type: 'candidate', candidate: { candidate: `bench ${seq}` } } }));
   }
 
-  /** Throws if the server sent anything but welcomes and the signals. */
+  /** Throws if the server sent anything but challenges, welcomes and the signals. */
   check(): void {
     if (this.invalid > 0) throw new Error(`${this.invalid} unexpected server messages, first: ${this.firstInvalid}`);
   }
@@ -106,18 +111,23 @@ class LoadClients {
     for (const ws of this.sockets) ws.terminate();
   }
 
-  private open(port: number): Promise<Client> {
+  private async open(port: number): Promise<Client> {
+    const key = peerKeyOf(await generateIdentity(), undefined, BENCH_PUZZLE_BITS);
     return new Promise<Client>((resolve, reject) => {
       const ws = new WebSocket(`ws://127.0.0.1:${port}${SIGNAL_PATH}`);
       this.sockets.push(ws);
       ws.on('error', reject);
       ws.on('close', (code) => reject(new Error(`closed by the server (${code}) before welcome`)));
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'hello' })));
       ws.on('message', (data) => {
         const parsed = parseServerMessage(data.toString());
         if (!parsed.ok) return this.refuse(`${parsed.code}: ${parsed.message}`);
         const msg = parsed.msg;
-        if (msg.type === 'welcome') resolve({ ws, id: msg.id });
+        if (msg.type === 'challenge') {
+          signHello(key, fromBase64url(msg.challenge)!).then(
+            (signature) => ws.send(encodeHello({ publicKey: key.publicKey, nonce: key.nonce, signature })),
+            reject,
+          );
+        } else if (msg.type === 'welcome') resolve({ ws, id: msg.id });
         else if (msg.type === 'signal' && msg.data.type === 'candidate') this.delivered(msg.data.candidate.candidate);
         else if (msg.type === 'error') this.refuse(`server error ${msg.code}: ${msg.message}`);
       });

@@ -9,6 +9,7 @@ import { createConsoleLogger } from './net/log';
 import { createPeerTransport } from './net/peer-transport';
 import type { PeerTransport } from './net/transport-contract';
 import { SignalClient } from './net/signal-client';
+import { loadOrCreatePeerKey } from './identity/peer-key';
 import { createIdbStore } from './storage/idb-store';
 import { mountUi } from './ui/app';
 import { loadIceServers } from './net/ice-config';
@@ -30,7 +31,7 @@ const replicas = Number(params.get('replicas') ?? NaN);
 /** `?memory-mib=N` holds downloads up to N MiB in memory (default 64); bigger ones go to the origin private file system. */
 const memoryMiB = Number(params.get('memory-mib') ?? NaN);
 // The socket connects while the ICE configuration loads: a new tab joins a round trip sooner.
-const signal = new SignalClient({ log: createConsoleLogger('signal') });
+const signal = new SignalClient({ peerKey: await loadOrCreatePeerKey(), log: createConsoleLogger('signal') });
 const [iceServers, identity] = await Promise.all([loadIceServers(log), loadOrCreateIdentity()]);
 const plumbing: { signal: SignalClient; transport: PeerTransport | null } = { signal, transport: null };
 window.ringshare = plumbing;

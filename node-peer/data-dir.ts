@@ -1,15 +1,11 @@
 /**
- * The folder a Node peer owns: a lock so two processes never share one store, and the peer id, kept so a
- * restarted peer says hello with the same id and comes back as the same peer.
+ * The folder a Node peer owns: a lock so two processes never share one store. (Its peer key, which fixes its
+ * id, is kept there too: node-peer/peer-key.)
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorMessage } from '../shared/ring/errors';
-import type { Logger } from '../shared/ring/types';
-import { isPeerId } from '../shared/wire/signal';
 
 export const LOCK_FILE = 'lock';
-export const PEER_ID_FILE = 'peer-id';
 
 export class DataDirInUseError extends Error {
   override name = 'DataDirInUseError';
@@ -50,28 +46,4 @@ function isRunning(pid: number): boolean {
     // EPERM: it runs, as another user.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/** The signaling client's id storage, in `dir`/peer-id. A file that does not hold a valid id is ignored (a fresh id replaces it). */
-export function peerIdFile(dir: string, log: Logger): Pick<Storage, 'getItem' | 'setItem'> {
-  const path = join(dir, PEER_ID_FILE);
-  return {
-    getItem() {
-      let text: string;
-      try {
-        text = readFileSync(path, 'utf8').trim();
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn('peer-id-unreadable', { path, reason: errorMessage(err) });
-        return null;
-      }
-      if (isPeerId(text)) return text;
-      log.warn('peer-id-invalid', { path });
-      return null;
-    },
-    setItem(_key, id) {
-      const temp = `${path}.tmp`;
-      writeFileSync(temp, `${id}\n`);
-      renameSync(temp, path);
-    },
-  };
 }

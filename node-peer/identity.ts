@@ -62,9 +62,9 @@ async function create(path: string, subtle: SubtleCrypto): Promise<Identity> {
   return identity;
 }
 
-/** The peer's identity from `dir`, made and saved on first start. */
-export async function loadOrCreateIdentity(dir: string, log: Logger, subtle: SubtleCrypto = defaultSubtle()): Promise<Identity> {
-  const path = join(dir, IDENTITY_FILE);
+/** The peer's identity from `dir`/`file`, made and saved on first start (its peer key is another file: node-peer/peer-key). */
+export async function loadOrCreateIdentity(dir: string, log: Logger, subtle: SubtleCrypto = defaultSubtle(), file = IDENTITY_FILE): Promise<Identity> {
+  const path = join(dir, file);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

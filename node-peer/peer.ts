@@ -8,10 +8,12 @@ import { createPeerTransport } from '../client/net/peer-transport';
 import type { PeerTransport } from '../client/net/transport-contract';
 import { SignalClient, type WebSocketClass } from '../client/net/signal-client';
 import { errorMessage } from '../shared/ring/errors';
+import type { PeerKey } from '../shared/trust/peer-id';
 import type { Logger } from '../shared/ring/types';
-import { lockDataDir, peerIdFile } from './data-dir';
+import { lockDataDir } from './data-dir';
 import { createFsStore } from './fs-store';
 import { loadOrCreateIdentity } from './identity';
+import { loadOrCreatePeerKey } from './peer-key';
 import { installWebRtc } from './webrtc';
 
 export interface NodePeerOptions {
@@ -59,8 +61,10 @@ export async function startNodePeer(opts: NodePeerOptions): Promise<NodePeer> {
   // However the process ends (a forced stop, a failure), the folder is free again for the next start.
   process.once('exit', release);
   const store = createFsStore(opts.dataDir, opts.logger('store'));
+  let peerKey: PeerKey;
   try {
     await store.opened;
+    peerKey = await loadOrCreatePeerKey(opts.dataDir, log);
   } catch (err) {
     release();
     throw err;
@@ -73,7 +77,7 @@ export async function startNodePeer(opts: NodePeerOptions): Promise<NodePeer> {
   const signal = new SignalClient({
     url: opts.signalUrl,
     WebSocket: nodeWebSocket(opts.logger('signal')),
-    storage: peerIdFile(opts.dataDir, log),
+    peerKey,
     log: opts.logger('signal'),
   });
   const dht = new BrowserDht({

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { BOOTSTRAP_PEERS, DEFAULT_REPLICAS } from '../shared/constants';
 import type { Random } from '../shared/ring/types';
 import type { ServerMessage, SignalData } from '../shared/wire/signal';
@@ -12,15 +11,7 @@ export interface PeerLink {
 export interface RelayOptions {
   bootstrapPeers?: number;
   random?: Random;
-  newId?: () => string;
 }
-
-/** 32 hex characters: url-safe and unguessable, so nobody can claim a peer's id before it reconnects. */
-export function randomPeerId(): string {
-  return randomUUID().replaceAll('-', '');
-}
-
-const MAX_ID_ATTEMPTS = 16;
 /**
  * Peers told of a departure on each side of it in ring order. Its r predecessors hold it in their successor
  * lists and its r successors hold its backups or take over its keys; one more on each side covers a list that
@@ -33,43 +24,57 @@ export const PEER_LEFT_NEIGHBOURS = DEFAULT_REPLICAS + 1;
  */
 export const MAX_RECENT_CONTACTS = 16;
 
-interface Entry {
-  link: PeerLink;
+interface Entry<L> {
+  link: L;
   /** Ids this peer signaled with through the server, oldest first (a Set keeps insertion order). */
   contacts: Set<string>;
 }
 
 /**
- * The registry of live peers: hands out ids, routes signals by id, announces departures to the peers that
+ * The registry of live peers: holds each proven id's link (the session checked the proof), routes signals by id, announces departures to the peers that
  * need them (its ring neighbours and recent contacts), so one departure costs a bounded number of messages.
  */
-export class Relay {
-  private readonly links = new Map<string, Entry>();
+export class Relay<L extends PeerLink = PeerLink> {
+  private readonly links = new Map<string, Entry<L>>();
   private readonly order: KeyOrder;
   private readonly bootstrapPeers: number;
   private readonly random: Random;
-  private readonly newId: () => string;
 
   constructor(opts: RelayOptions = {}) {
     this.bootstrapPeers = opts.bootstrapPeers ?? BOOTSTRAP_PEERS;
     this.random = opts.random ?? Math.random;
-    this.newId = opts.newId ?? randomPeerId;
     this.order = new KeyOrder(this.random);
   }
 
-  /** Registers a link under the requested id if it is free, else under a fresh one; `taken` says which. */
-  register(link: PeerLink, requested?: string): { id: string; taken: boolean } {
-    const free = requested !== undefined && !this.links.has(requested);
-    const id = free ? requested : this.freshId();
+  /**
+   * Registers `link` under `id`, whose key its session has proven. A link already there is displaced and
+   * returned (the same key reconnecting: a reloaded tab, a blip). Its departure is not announced: the id is
+   * live again at once, and its contacts are kept, since the peers it talked to are still its neighbours.
+   */
+  register(link: L, id: string): L | undefined {
+    const entry = this.links.get(id);
+    if (entry) {
+      const displaced = entry.link;
+      entry.link = link;
+      return displaced;
+    }
     this.links.set(id, { link, contacts: new Set() });
     this.order.add(id);
-    return { id, taken: requested !== undefined && !free };
+    return undefined;
   }
 
-  /** Removes the peer and tells its ring neighbours and its recent contacts that it left. */
-  unregister(id: string): void {
+  /** True while `link` is the one registered under `id` (false once another link reclaimed it). */
+  holds(id: string, link: L): boolean {
+    return this.links.get(id)?.link === link;
+  }
+
+  /**
+   * Removes the peer and tells its ring neighbours and its recent contacts that it left. With `link`, only
+   * if that is still the peer's link: a displaced link closing later must not remove the one that took over.
+   */
+  unregister(id: string, link?: L): void {
     const entry = this.links.get(id);
-    if (!entry) return;
+    if (!entry || (link !== undefined && entry.link !== link)) return;
     const told = new Set([...this.order.around(id, PEER_LEFT_NEIGHBOURS), ...entry.contacts]);
     this.links.delete(id);
     this.order.remove(id);
@@ -101,14 +106,6 @@ export class Relay {
 
   ids(): string[] {
     return [...this.links.keys()];
-  }
-
-  private freshId(): string {
-    for (let attempt = 0; attempt < MAX_ID_ATTEMPTS; attempt++) {
-      const id = this.newId();
-      if (!this.links.has(id)) return id;
-    }
-    throw new Error(`no free peer id after ${MAX_ID_ATTEMPTS} attempts`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { ICE_CONFIG_PATH, type IceServer } from '../shared/wire/ice';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -18,9 +19,10 @@ import {
   MAX_CONNECTIONS,
   RateLimiter,
 } from './limits';
+import { CHALLENGE_BYTES, PUZZLE_BITS } from '../shared/trust/peer-id';
 import { jsonLogger } from './log';
 import { Relay } from './relay';
-import { Session } from './session';
+import { Session, type SessionSocket } from './session';
 import { serveStatic } from './static-files';
 
 /** A socket that has not answered a ping by the next one is dead: a crashed tab is dropped within two periods. */
@@ -64,6 +66,8 @@ export interface SignalServerOptions {
   heartbeatMs?: number;
   helloTimeoutMs?: number;
   maxBufferedBytes?: number;
+  /** Leading zero bits a hello's puzzle must have; PUZZLE_BITS unless a test lowers it to make many keys quickly. */
+  puzzleBits?: number;
   /** STUN/TURN servers handed to every page at /config.json; none means host candidates only. */
   iceServers?: IceServer[];
   log?: Logger;
@@ -90,7 +94,7 @@ export async function startSignalServer(opts: SignalServerOptions = {}): Promise
   const log = opts.log ?? jsonLogger();
   const ratePerSecond = opts.ratePerSecond ?? SIGNAL_RATE_PER_SECOND;
   const maxBufferedBytes = opts.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
-  const relay = new Relay();
+  const relay = new Relay<SessionSocket>();
   const perAddress = new ConnectionCounter(opts.maxConnectionsPerIp ?? SIGNAL_MAX_CONNECTIONS_PER_IP);
   const connectionRate = new ConnectionRate(
     opts.connectionsPerSecondPerAddress ?? CONNECTIONS_PER_SECOND_PER_ADDRESS,
@@ -140,7 +144,14 @@ export async function startSignalServer(opts: SignalServerOptions = {}): Promise
         },
       },
       new RateLimiter(ratePerSecond),
-      { relay, log, address, onError: (code) => errorCounts.set(code, (errorCounts.get(code) ?? 0) + 1) },
+      {
+        relay,
+        log,
+        address,
+        challenge: new Uint8Array(randomBytes(CHALLENGE_BYTES)),
+        puzzleBits: opts.puzzleBits ?? PUZZLE_BITS,
+        onError: (code) => errorCounts.set(code, (errorCounts.get(code) ?? 0) + 1),
+      },
     );
     const conn: Connection = { session, alive: true };
     live.set(ws, conn);

@@ -18,7 +18,7 @@ export const IDENTITY_DB = 'ringshare-identity';
 const IDENTITY_STORE = 'keys';
 const SLOT = 'signing';
 
-function isSigningKeys(value: unknown): value is SigningKeys {
+export function isSigningKeys(value: unknown): value is SigningKeys {
   return (
     isRecord(value) &&
     (value.algorithm === 'ed25519' || value.algorithm === 'p256') &&

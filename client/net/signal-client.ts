@@ -1,16 +1,18 @@
 /**
- * The tab's WebSocket to the signaling server: gets the tab an id, relays WebRTC signals, and reconnects
- * (keeping the id) whenever the server goes away. Every message from the server is validated here.
+ * The tab's WebSocket to the signaling server: proves the tab's peer key to be given the id derived from it
+ * (shared/trust/peer-id), relays WebRTC signals, and reconnects (proving the key again, so the id is the same)
+ * whenever the server goes away. Every message from the server is validated here.
  */
 import { SIGNAL_PATH } from '../../shared/constants';
+import { errorMessage } from '../../shared/ring/errors';
 import type { Logger, Random } from '../../shared/ring/types';
-import { parseServerMessage, type ErrorCode, type ServerMessage, type SignalData } from '../../shared/wire/signal';
+import { fromBase64url } from '../../shared/trust/bytes';
+import { signHello, type PeerKey } from '../../shared/trust/peer-id';
+import { CLOSE_ID_RECLAIMED, encodeHello, parseServerMessage, type ErrorCode, type ServerMessage, type SignalData } from '../../shared/wire/signal';
 import { Emitter } from './emitter';
 
 export type SignalStatus = 'connecting' | 'online' | 'offline';
 
-/** sessionStorage survives a reload of the tab but is not shared with other tabs: one id per tab. */
-export const PEER_ID_STORAGE_KEY = 'ringshare.peerId';
 export const RECONNECT_MIN_MS = 250;
 export const RECONNECT_MAX_MS = 5000;
 /** How long `askPeers` waits for the server's answer. */
@@ -40,8 +42,8 @@ export interface SignalClientOptions {
   url?: string;
   /** Defaults to the global WebSocket. */
   WebSocket?: WebSocketClass;
-  /** Where the id is kept across reloads; defaults to sessionStorage. */
-  storage?: Pick<Storage, 'getItem' | 'setItem'>;
+  /** The key this peer proves at each hello; its id is `peerKey.id` (client/identity/peer-key, node-peer/peer-key). */
+  peerKey: PeerKey;
   log: Logger;
   random?: Random;
 }
@@ -64,7 +66,7 @@ export function signalUrl(location: Pick<Location, 'protocol' | 'host'>): string
 export class SignalClient extends Emitter<SignalEvents> {
   private socket: WebSocket | null = null;
   private currentStatus: SignalStatus = 'offline';
-  private currentId: string | null;
+  private currentId: string | null = null;
   private peers: string[] = [];
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -73,7 +75,7 @@ export class SignalClient extends Emitter<SignalEvents> {
   private readonly dropped: Record<string, number> = {};
   private readonly url: string;
   private readonly Socket: WebSocketClass;
-  private readonly storage: Pick<Storage, 'getItem' | 'setItem'>;
+  private readonly peerKey: PeerKey;
   private readonly log: Logger;
   private readonly random: Random;
   private firstWelcome: { promise: Promise<string>; resolve(id: string): void };
@@ -82,16 +84,15 @@ export class SignalClient extends Emitter<SignalEvents> {
     super();
     this.url = opts.url ?? signalUrl(location);
     this.Socket = opts.WebSocket ?? WebSocket;
-    this.storage = opts.storage ?? sessionStorage;
+    this.peerKey = opts.peerKey;
     this.log = opts.log;
     this.random = opts.random ?? Math.random;
-    this.currentId = this.storage.getItem(PEER_ID_STORAGE_KEY);
     let resolve!: (id: string) => void;
     this.firstWelcome = { promise: new Promise<string>((r) => (resolve = r)), resolve };
     this.connect();
   }
 
-  /** This tab's id once the server has welcomed it (null before); kept across reconnects and reloads. */
+  /** This tab's id once the server has welcomed it (null before): its peer key's, so the same across reconnects and reloads. */
   get id(): string | null {
     return this.currentId;
   }
@@ -168,10 +169,6 @@ export class SignalClient extends Emitter<SignalEvents> {
       return;
     }
     this.socket = socket;
-    socket.addEventListener('open', () => {
-      const hello = this.currentId ? { type: 'hello', id: this.currentId } : { type: 'hello' };
-      socket.send(JSON.stringify(hello));
-    });
     socket.addEventListener('message', (event: MessageEvent) => {
       if (this.socket === socket) this.receive(event.data);
     });
@@ -179,6 +176,13 @@ export class SignalClient extends Emitter<SignalEvents> {
       if (this.socket !== socket) return;
       this.log.info('signal-closed', { code: event.code, reason: event.reason });
       this.dropSocket(new SignalOfflineError('the signaling connection closed'));
+      if (event.code === CLOSE_ID_RECLAIMED) {
+        // Another tab holds this tab's key (a duplicated tab copies its session): reconnecting would take the
+        // id back from it, and it from us, in turn. This tab stays offline instead.
+        this.log.warn('signal-id-reclaimed', { id: this.peerKey.id });
+        this.closed = true;
+        return;
+      }
       this.scheduleReconnect();
     });
   }
@@ -222,6 +226,9 @@ export class SignalClient extends Emitter<SignalEvents> {
 
   private handle(msg: ServerMessage): void {
     switch (msg.type) {
+      case 'challenge':
+        this.prove(msg.challenge);
+        return;
       case 'welcome':
         this.welcome(msg.id, msg.peers);
         return;
@@ -243,23 +250,35 @@ export class SignalClient extends Emitter<SignalEvents> {
           this.emit('unknown-target', msg.ref);
           return;
         }
-        // id-taken is followed by a welcome with a fresh id; the welcome logs the change.
         this.log.warn('signal-error', { code: msg.code, message: msg.message, ref: msg.ref });
         this.emit('error', msg);
         return;
     }
   }
 
+  /** Answers the connection's challenge with a hello that proves the peer key. */
+  private prove(challenge: string): void {
+    const socket = this.socket;
+    // The parser checked the challenge is base64url of the right length.
+    signHello(this.peerKey, fromBase64url(challenge)!).then(
+      (signature) => {
+        if (this.socket === socket && socket?.readyState === this.Socket.OPEN) {
+          socket.send(encodeHello({ publicKey: this.peerKey.publicKey, nonce: this.peerKey.nonce, signature }));
+        }
+      },
+      (err: unknown) => this.log.warn('signal-hello-unsigned', { reason: errorMessage(err) }),
+    );
+  }
+
   private welcome(id: string, peers: string[]): void {
-    if (this.currentId !== null && this.currentId !== id) this.log.warn('signal-id-changed', { from: this.currentId, to: id });
+    if (id !== this.peerKey.id) {
+      // The server must hand out the id the key derives; anything else is a server bug, and the ring would disagree with it.
+      this.drop('wrong-id', `welcomed as ${id}, but this peer key's id is ${this.peerKey.id}`);
+      return;
+    }
     this.currentId = id;
     this.peers = peers;
     this.attempt = 0;
-    try {
-      this.storage.setItem(PEER_ID_STORAGE_KEY, id);
-    } catch (err) {
-      this.log.warn('signal-id-not-stored', { error: (err as Error).message });
-    }
     this.log.info('signal-online', { id, peers: peers.length });
     this.setStatus('online');
     this.emit('welcome', { id, peers });

@@ -3,6 +3,9 @@
  * introduces peers and relays simple-peer's signal objects; both ends decode with these parsers.
  */
 import { BOOTSTRAP_PEERS, MAX_SIGNAL_FRAME_BYTES } from '../constants';
+import { fromBase64url, toBase64url } from '../trust/bytes';
+import { MAX_PUBLIC_KEY_LENGTH, SIGNATURE_BYTES, isPublicKey } from '../trust/identity';
+import { CHALLENGE_BYTES } from '../trust/peer-id';
 import { SchemaError, check, excerpt, isArrayOf, isInt, isRecord, isString } from './validate';
 
 export const MAX_PEER_ID_LENGTH = 64;
@@ -21,6 +24,12 @@ export const CLOSE_RATE_LIMITED = 1008;
 export const CLOSE_FRAME_TOO_LARGE = 1009;
 /** The client's IP already holds the maximum number of connections. */
 export const CLOSE_TOO_MANY_CONNECTIONS = 1013;
+/**
+ * Another connection proved this connection's key and took its id over (a reloaded tab whose old socket the
+ * server had not yet seen close). The client must not reconnect with the same key, or the two would take
+ * the id from each other in turn. 4000-4999 are for applications (RFC 6455 §7.4.2).
+ */
+export const CLOSE_ID_RECLAIMED = 4001;
 
 export const ERROR_CODES = [
   'bad-json',
@@ -28,7 +37,7 @@ export const ERROR_CODES = [
   'unknown-type',
   'unknown-target',
   'not-registered',
-  'id-taken',
+  'bad-proof',
   'spoofed-from',
   'rate-limited',
 ] as const;
@@ -48,12 +57,25 @@ export type SignalData =
   | { type: 'renegotiate'; renegotiate: true }
   | { type: 'transceiverRequest'; transceiverRequest: { kind: string; init?: Record<string, unknown> } };
 
+/**
+ * A hello proves the key its id is derived from (shared/trust/peer-id): the nonce solves the puzzle, the
+ * signature is the key's over this connection's challenge: SIGNATURE_BYTES in base64url (checked to decode).
+ */
+export interface Hello {
+  type: 'hello';
+  publicKey: string;
+  nonce: number;
+  signature: string;
+}
+
 export type ClientMessage =
-  | { type: 'hello'; id?: string }
+  | Hello
   | { type: 'signal'; to: string; data: SignalData; from?: string }
   | { type: 'peers' };
 
 export type ServerMessage =
+  /** The first message on every connection: CHALLENGE_BYTES of randomness, base64url, for the hello to sign. */
+  | { type: 'challenge'; challenge: string }
   | { type: 'welcome'; id: string; peers: string[] }
   | { type: 'signal'; from: string; data: SignalData }
   | { type: 'peers'; peers: string[] }
@@ -74,6 +96,11 @@ export function parseClientMessage(text: string): ParseResult<ClientMessage> {
   return parseWith<ClientMessage>(text, clientDecoders);
 }
 
+/** A hello as JSON text, from the signature's bytes. */
+export function encodeHello(proof: { publicKey: string; nonce: number; signature: Uint8Array }): string {
+  return JSON.stringify({ type: 'hello', publicKey: proof.publicKey, nonce: proof.nonce, signature: toBase64url(proof.signature) } satisfies Hello);
+}
+
 export function parseServerMessage(text: string): ParseResult<ServerMessage> {
   return parseWith<ServerMessage>(text, serverDecoders);
 }
@@ -81,7 +108,19 @@ export function parseServerMessage(text: string): ParseResult<ServerMessage> {
 type Decoders<T extends { type: string }> = { [K in T['type']]: (m: Record<string, unknown>) => Extract<T, { type: K }> };
 
 const clientDecoders: Decoders<ClientMessage> = {
-  hello: (m) => (m.id === undefined ? { type: 'hello' } : { type: 'hello', id: peerId(m.id, 'id') }),
+  hello: (m) => {
+    check(m.publicKey !== undefined, 'no proof: a hello proves a key (publicKey, nonce, signature over the challenge); ids are derived from it, never asked for');
+    check(
+      isPublicKey(m.publicKey),
+      `publicKey must be a public key of at most ${MAX_PUBLIC_KEY_LENGTH} characters`,
+    );
+    check(isInt(m.nonce, 0, Number.MAX_SAFE_INTEGER), 'nonce must be a non-negative safe integer');
+    check(
+      typeof m.signature === 'string' && fromBase64url(m.signature)?.length === SIGNATURE_BYTES,
+      `signature must be ${SIGNATURE_BYTES} bytes of base64url`,
+    );
+    return { type: 'hello', publicKey: m.publicKey, nonce: m.nonce, signature: m.signature };
+  },
   signal: (m) => {
     const msg: ClientMessage = { type: 'signal', to: peerId(m.to, 'to'), data: signalData(m.data) };
     if (m.from !== undefined) msg.from = peerId(m.from, 'from');
@@ -91,6 +130,10 @@ const clientDecoders: Decoders<ClientMessage> = {
 };
 
 const serverDecoders: Decoders<ServerMessage> = {
+  challenge: (m) => {
+    check(typeof m.challenge === 'string' && fromBase64url(m.challenge)?.length === CHALLENGE_BYTES, `challenge must be ${CHALLENGE_BYTES} bytes of base64url`);
+    return { type: 'challenge', challenge: m.challenge };
+  },
   welcome: (m) => ({ type: 'welcome', id: peerId(m.id, 'id'), peers: peerList(m.peers) }),
   signal: (m) => ({ type: 'signal', from: peerId(m.from, 'from'), data: signalData(m.data) }),
   peers: (m) => ({ type: 'peers', peers: peerList(m.peers) }),

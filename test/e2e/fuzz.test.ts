@@ -8,7 +8,9 @@ import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { FrameKind } from '../../shared/wire/frame';
 import { Rng } from '../../shared/sim/rng';
+import { PUZZLE_BITS } from '../../shared/trust/peer-id';
 import { TestClient } from '../signaling-server/harness';
+import { freshPeerKey } from '../signaling-server/peer-keys';
 import { expectedSignalOutcome, hostileFrame, hostileSignal, linkDecode, refusedAtBoundary } from '../shared/fuzz-inputs';
 import { nodeStats, sendRaw, transportStats } from './faults';
 import { logEvent, waitFor, withSession } from './harness';
@@ -48,11 +50,17 @@ function rounds(frames: Uint8Array[]): Array<{ frames: Uint8Array[]; requests: n
   return out;
 }
 
-/** A signaling client registered under `id`, closed at the end of the test. */
-async function registered(url: string, defer: (cleanup: () => unknown) => void, id?: string): Promise<{ client: TestClient; id: string }> {
+/** Keys tried for one whose id lies on the wanted side of the target's: each side is half of all ids. */
+const MAX_KEY_TRIES = 64;
+
+/** A signaling client registered with a fresh peer key (one whose id `wanted` accepts), closed at the end of the test. */
+async function registered(url: string, defer: (cleanup: () => unknown) => void, wanted: (id: string) => boolean = () => true): Promise<{ client: TestClient; id: string }> {
+  let key = await freshPeerKey(PUZZLE_BITS);
+  for (let tries = 1; !wanted(key.id) && tries < MAX_KEY_TRIES; tries++) key = await freshPeerKey(PUZZLE_BITS);
+  expect(wanted(key.id), `a key whose id suits, in ${MAX_KEY_TRIES} tries`).toBe(true);
   const client = await TestClient.open(url);
   defer(() => client.close());
-  client.send(id === undefined ? { type: 'hello' } : { type: 'hello', id });
+  await client.hello(key);
   return { client, id: (await client.next('welcome')).id };
 }
 
@@ -104,9 +112,9 @@ test('a tab and the signaling server refuse and count 10,000 hostile messages ea
     logEvent('fuzz-frames-sent', { frames: FRAMES, requests: answered, badBodies, ms: Date.now() - started });
 
     // ---- connection offers and requests through the signaling server, from several ids ------------------
-    // Ids below every 32-hex-digit tab id send offers (the lower id starts a connection); ids above it ask for one.
-    const offerers = await Promise.all(Array.from({ length: OFFER_FLOODERS }, (_, i) => registered(server.url, defer, `--flood-${i}`)));
-    const askers = await Promise.all(Array.from({ length: RENEGOTIATE_FLOODERS }, (_, i) => registered(server.url, defer, `zz-flood-${i}`)));
+    // Ids below the target's send offers (the lower id starts a connection); ids above it ask for one.
+    const offerers = await Promise.all(Array.from({ length: OFFER_FLOODERS }, () => registered(server.url, defer, (id) => id < targetId)));
+    const askers = await Promise.all(Array.from({ length: RENEGOTIATE_FLOODERS }, () => registered(server.url, defer, (id) => id > targetId)));
     const createdBefore = (await transportStats(target)).linksCreated;
     for (const { client } of offerers) {
       for (let n = 0; n < OFFERS_EACH; n++) client.send({ type: 'signal', to: targetId, data: { type: 'offer', sdp: `v=0 garbage ${n}` } });

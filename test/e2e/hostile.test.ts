@@ -1,7 +1,8 @@
 /**
  * Hostile peers in a ring of real tabs. A replica that serves corrupted chunks is caught by the SHA-256
  * check, the chunks come from another replica, the file arrives intact, and the page is told. A tab that
- * claims the id of a live peer is given another id, so it can neither take that peer's place nor its key.
+ * claims a live peer's key slot (as a duplicated tab would) is given a key and id of its own, so it can
+ * neither take that peer's place nor its key.
  */
 import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
@@ -53,12 +54,15 @@ test('corrupted chunks from a lying replica are detected, fetched elsewhere and 
     // The page shows it, too.
     await expect.poll(() => reader.locator('#messages').textContent(), { timeout: 5000 }).toContain('SHA-256');
 
-    // ---- a tab that asks for a live peer's id gets a fresh one, and joins as itself --------------------------
+    // ---- a tab that claims a live peer's key slot gets a key and id of its own, and joins as itself -------
     const victim = ring[(liarAt + 1) % ring.length]!.host;
-    const impostor = await openPeer(honest, server.url, 'impostor', victim);
+    const victimPage = byHost.get(victim)!;
+    const victimSlot = (await victimPage.evaluate(() => sessionStorage.getItem('ringshare.peerKeySlot')))!;
+    const impostor = await openPeer(honest, server.url, 'impostor', victimSlot);
     const impostorHost = await impostor.evaluate(() => window.dht!.host);
     expect(impostorHost).not.toBe(victim);
-    expect(await impostor.evaluate(() => sessionStorage.getItem('ringshare.peerId'))).toBe(impostorHost);
+    expect(await impostor.evaluate(() => sessionStorage.getItem('ringshare.peerKeySlot'))).not.toBe(victimSlot);
+    expect(await victimPage.evaluate(() => window.ringshare!.signal.status)).toBe('online');
     await join(impostor, victim);
     const all = [...pages, impostor];
     const after = await waitForRing(all, SETTLE_MS.join);

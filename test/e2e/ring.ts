@@ -51,11 +51,12 @@ export function states(pages: InPage[]): Promise<PeerState[]> {
 }
 
 /**
- * Opens a tab that waits to be told whom to join (`?join=manual`), and waits until it has its id. `query`
- * adds page options (`replicas=1`).
+ * Opens a tab that waits to be told whom to join (`?join=manual`), and waits until it has its id. `slot` is
+ * the peer-key slot its sessionStorage starts with (client/identity/peer-key), as a duplicated tab has its
+ * original's; ids themselves cannot be chosen. `query` adds page options (`replicas=1`).
  */
-export async function openPeer(context: BrowserContext, baseUrl: string, name: string, id?: string, query = ''): Promise<Page> {
-  if (id) await context.addInitScript((peerId) => sessionStorage.setItem('ringshare.peerId', peerId), id);
+export async function openPeer(context: BrowserContext, baseUrl: string, name: string, slot?: string, query = ''): Promise<Page> {
+  if (slot) await context.addInitScript((kept) => sessionStorage.setItem('ringshare.peerKeySlot', kept), slot);
   const page = await openTab(context, `${baseUrl}/?join=manual${query ? `&${query}` : ''}`, name);
   await waitFor(page, () => Boolean(window.dht?.host), { timeoutMs: 15_000, what: `${name} to get a peer id` });
   return page;

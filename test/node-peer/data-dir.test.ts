@@ -4,10 +4,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../../shared/ring/types';
-import { DataDirInUseError, LOCK_FILE, PEER_ID_FILE, lockDataDir, peerIdFile } from '../../node-peer/data-dir';
-
-const quiet: Logger = { debug() {}, info() {}, warn() {} };
+import { DataDirInUseError, LOCK_FILE, lockDataDir } from '../../node-peer/data-dir';
 
 describe('the Node peer data folder', () => {
   let dir: string;
@@ -38,14 +35,5 @@ describe('the Node peer data folder', () => {
     const release = lockDataDir(dir);
     expect(await readFile(join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
     release();
-  });
-
-  it('keeps the peer id across restarts and ignores a file that holds no id', async () => {
-    const ids = peerIdFile(dir, quiet);
-    expect(ids.getItem('ringshare.peerId')).toBeNull();
-    ids.setItem('ringshare.peerId', 'abc_DEF-123');
-    expect(peerIdFile(dir, quiet).getItem('ringshare.peerId')).toBe('abc_DEF-123');
-    await writeFile(join(dir, PEER_ID_FILE), '../../etc/passwd\n');
-    expect(peerIdFile(dir, quiet).getItem('ringshare.peerId')).toBeNull();
   });
 });

@@ -10,6 +10,7 @@ import type { Rng } from '../../shared/sim/rng';
 import { decodeFrame, FRAME_PREFIX_BYTES, FrameKind, isPart, PART_MARKER, PartJoiner, type DecodedFrame } from '../../shared/wire/frame';
 import { parseRequest } from '../../shared/wire/peer';
 import { parseClientMessage, type ErrorCode } from '../../shared/wire/signal';
+import { toBase64url } from '../../shared/trust/bytes';
 
 export interface FuzzContext {
   /** Real peer addresses, so some lies name live peers. */
@@ -283,7 +284,12 @@ export function hostileSignal(rng: Rng, self: string, others: string[]): string 
     case 2:
       return JSON.stringify({ type: rng.pick(['HELLO', 'gossip', '', 'constructor', 'x'.repeat(500)]) });
     case 3:
-      return JSON.stringify({ type: 'hello', ...(rng.chance(0.5) ? { id: rng.pick([self, ...others, 'fresh-id']) } : { id: badAddress(rng) }) });
+      // A hello that asks for an id (refused: ids are proven, not asked for), or a well-formed proof (a second hello).
+      return JSON.stringify(
+        rng.chance(0.5)
+          ? { type: 'hello', id: rng.chance(0.5) ? rng.pick([self, ...others, 'fresh-id']) : badAddress(rng) }
+          : { type: 'hello', publicKey: `ed25519:${toBase64url(rng.bytes(32))}`, nonce: rng.int(0, 1000), signature: toBase64url(rng.bytes(64)) },
+      );
     case 4:
       return JSON.stringify({ type: 'signal', to: to(), data: data() });
     case 5:

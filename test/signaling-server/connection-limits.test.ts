@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CLOSE_TOO_MANY_CONNECTIONS } from '../../shared/wire/signal';
 import { CONNECTION_BURST_PER_ADDRESS, CONNECTIONS_PER_SECOND_PER_ADDRESS } from '../../signaling-server/limits';
 import { eventually, healthz, withServer, type Harness, type TestClient } from './harness';
+import { freshPeerKey } from './peer-keys';
 
 /** Cycles of the connect/hello/close loop: at 40 ms a cycle on a busy machine, well past what 4 s of refill admits. */
 const LOOP_CYCLES = 100;
@@ -10,8 +11,11 @@ const LOOP_CYCLES = 100;
 /** Says hello on a fresh socket: true when welcomed, false when the server closed it instead. */
 async function admitted(h: Harness): Promise<TestClient | undefined> {
   const client = await h.open();
-  client.send({ type: 'hello' });
-  return client.next('welcome').then(
+  const key = await freshPeerKey();
+  return (async () => {
+    await client.hello(key);
+    await client.next('welcome');
+  })().then(
     () => client,
     () => undefined,
   );
@@ -31,12 +35,17 @@ async function openWithBackoff(h: Harness, deadlineMs: number): Promise<{ client
 describe('connection limits', () => {
   it('refuses new connections from an address past its burst with 1013, and admits it again at the rate', () =>
     withServer({ connectionsPerSecondPerAddress: 4, connectionBurstPerAddress: 3 }, async (h) => {
-      const admitted = await Promise.all([h.join(), h.join(), h.join()]);
+      // The burst is spent on connecting; the hellos (a signature each way) come after, so no token refills meanwhile.
+      const admitted = await Promise.all([h.open(), h.open(), h.open()]);
       const refused = await h.open();
+      await Promise.all(admitted.map(async (client) => {
+        await client.hello(await freshPeerKey());
+        await client.next('welcome');
+      }));
       expect(await refused.closed()).toEqual({ code: CLOSE_TOO_MANY_CONNECTIONS, reason: 'too many new connections from your address' });
       expect(h.log.lines.some((l) => l.event === 'connection-refused' && l.fields.reason === 'too many new connections from your address')).toBe(true);
       // Those already in are untouched: the limit is on new connections, not open ones.
-      for (const { client } of admitted) expect(client.isOpen).toBe(true);
+      for (const client of admitted) expect(client.isOpen).toBe(true);
       const { attempts } = await openWithBackoff(h, 3000);
       // A token comes back every 250 ms: the tab's immediate first retry is too soon, the one after a backoff is in.
       expect(attempts).toBeLessThanOrEqual(2);

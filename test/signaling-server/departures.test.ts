@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { SignalData } from '../../shared/wire/signal';
 import { MAX_RECENT_CONTACTS, PEER_LEFT_NEIGHBOURS } from '../../signaling-server/relay';
 import { eventually, ringNeighbours, withServer, type Harness, type TestClient } from './harness';
+import { seededPeerKey } from './peer-keys';
 
 const CYCLES = 200;
 const OFFER: SignalData = { type: 'offer', sdp: 'v=0\r\n' };
@@ -25,9 +26,13 @@ async function peerLefts(client: TestClient): Promise<string[]> {
   throw new Error('no peers reply after many messages');
 }
 
-async function joinAll(h: Harness, ids: string[]): Promise<Map<string, TestClient>> {
+/** `count` peers with keys from `seed`, by the ids the server derived from them. */
+async function joinAll(h: Harness, seed: string, count: number): Promise<Map<string, TestClient>> {
   const clients = new Map<string, TestClient>();
-  for (const id of ids) clients.set(id, (await h.join(id)).client);
+  for (let i = 0; i < count; i++) {
+    const { client, welcome } = await h.join(await seededPeerKey(`${seed}-${i}`));
+    clients.set(welcome.id, client);
+  }
   return clients;
 }
 
@@ -42,12 +47,12 @@ describe('peer-left', () => {
     [50, 2],
   ])(`${CYCLES} connect/hello/close cycles reach each of %i honest peers only as a ring neighbour (seed %i)`, (honestCount, seed) =>
     withServer(UNLIMITED, async (h) => {
-      const honestIds = Array.from({ length: honestCount }, (_, i) => `honest-${seed}-${i}`);
-      const honest = await joinAll(h, honestIds);
+      const honest = await joinAll(h, `honest-${seed}`, honestCount);
+      const honestIds = [...honest.keys()];
       const expected = new Map(honestIds.map((id) => [id, 0]));
       for (let i = 0; i < CYCLES; i++) {
-        const id = `junk-${seed}-${i}`;
-        const junk = await h.join(id);
+        const junk = await h.join(await seededPeerKey(`junk-${seed}-${i}`));
+        const id = junk.welcome.id;
         for (const near of ringNeighbours([...honestIds, id], id, PEER_LEFT_NEIGHBOURS)) expected.set(near, (expected.get(near) ?? 0) + 1);
         await leave(h, junk.client, id);
       }
@@ -62,27 +67,28 @@ describe('peer-left', () => {
 
   it('also reaches the peers it signaled with, in either direction, the most recent MAX_RECENT_CONTACTS of them', () =>
     withServer(UNLIMITED, async (h) => {
-      const honestIds = Array.from({ length: 2 * PEER_LEFT_NEIGHBOURS + MAX_RECENT_CONTACTS + 8 }, (_, i) => `contact-${i}`);
-      const honest = await joinAll(h, honestIds);
-      const leaver = await h.join('leaver');
-      const near = ringNeighbours([...honestIds, 'leaver'], 'leaver', PEER_LEFT_NEIGHBOURS);
+      const honest = await joinAll(h, 'contact', 2 * PEER_LEFT_NEIGHBOURS + MAX_RECENT_CONTACTS + 8);
+      const honestIds = [...honest.keys()];
+      const leaver = await h.join(await seededPeerKey('leaver'));
+      const leaverId = leaver.welcome.id;
+      const near = ringNeighbours([...honestIds, leaverId], leaverId, PEER_LEFT_NEIGHBOURS);
       const far = honestIds.filter((id) => !near.has(id));
       const [answerer, ...signaled] = far as [string, ...string[]];
       // The leaver signals more far peers than it remembers, then one more far peer signals it.
       for (const id of signaled) {
         leaver.client.send({ type: 'signal', to: id, data: OFFER });
-        expect((await honest.get(id)?.next('signal'))?.from).toBe('leaver');
+        expect((await honest.get(id)?.next('signal'))?.from).toBe(leaverId);
       }
-      honest.get(answerer)?.send({ type: 'signal', to: 'leaver', data: OFFER });
+      honest.get(answerer)?.send({ type: 'signal', to: leaverId, data: OFFER });
       expect((await leaver.client.next('signal')).from).toBe(answerer);
-      await leave(h, leaver.client, 'leaver');
+      await leave(h, leaver.client, leaverId);
       const told = new Set([...near, ...signaled.slice(1 - MAX_RECENT_CONTACTS), answerer]);
-      for (const [id, client] of honest) expect([id, await peerLefts(client)]).toEqual([id, told.has(id) ? ['leaver'] : []]);
+      for (const [id, client] of honest) expect([id, await peerLefts(client)]).toEqual([id, told.has(id) ? [leaverId] : []]);
     }));
 
   it('announces a socket that never said hello to nobody', () =>
     withServer(UNLIMITED, async (h) => {
-      const honest = await joinAll(h, ['a', 'b', 'c']);
+      const honest = await joinAll(h, 'silent', 3);
       const silent = await h.open();
       silent.close();
       await eventually(() => h.server.peers().length === 3, 'the silent socket to go');

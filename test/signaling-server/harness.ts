@@ -3,8 +3,11 @@ import WebSocket, { type ClientOptions } from 'ws';
 import { SIGNAL_PATH } from '../../shared/constants';
 import { hashKey } from '../../shared/ring/id';
 import type { Logger } from '../../shared/ring/types';
-import { parseServerMessage, type ServerMessage } from '../../shared/wire/signal';
+import { fromBase64url } from '../../shared/trust/bytes';
+import { signHello, type PeerKey } from '../../shared/trust/peer-id';
+import { encodeHello, parseServerMessage, type ServerMessage } from '../../shared/wire/signal';
 import { startSignalServer, type SignalServer, type SignalServerOptions } from '../../signaling-server/server';
+import { TEST_PUZZLE_BITS, freshPeerKey } from './peer-keys';
 
 const WAIT_MS = 2000;
 
@@ -15,9 +18,13 @@ export interface Closed {
   reason: string;
 }
 
-/** Every frame the server sends must pass parseServerMessage, so these tests also check the server's output schema. */
+/**
+ * Every frame the server sends must pass parseServerMessage, so these tests also check the server's output
+ * schema. The connection's challenge is kept aside (`challenge()`), so `next()` sees what follows it.
+ */
 export class TestClient {
   private readonly inbox: ServerMessage[] = [];
+  private challengeBytes: Uint8Array | undefined;
   private readonly waiting: Array<() => void> = [];
   private failure: Error | undefined;
   private closedWith: Closed | undefined;
@@ -25,7 +32,8 @@ export class TestClient {
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
       const parsed = parseServerMessage(data.toString());
-      if (parsed.ok) this.inbox.push(parsed.msg);
+      if (parsed.ok && parsed.msg.type === 'challenge' && !this.challengeBytes) this.challengeBytes = fromBase64url(parsed.msg.challenge)!;
+      else if (parsed.ok) this.inbox.push(parsed.msg);
       else this.failure ??= new Error(`server sent an invalid message (${parsed.code}: ${parsed.message}): ${data.toString()}`);
       this.wake();
     });
@@ -51,6 +59,19 @@ export class TestClient {
 
   sendRaw(data: string | Buffer): void {
     this.ws.send(data);
+  }
+
+  /** The challenge the server sent this connection first. */
+  async challenge(timeoutMs = WAIT_MS): Promise<Uint8Array> {
+    await this.until(() => this.challengeBytes !== undefined || this.closedWith !== undefined, timeoutMs, 'the challenge');
+    if (!this.challengeBytes) throw new Error(`connection closed (${this.closedWith?.code}) before its challenge`);
+    return this.challengeBytes;
+  }
+
+  /** Proves `key` over this connection's challenge: the hello every client sends. */
+  async hello(key: PeerKey): Promise<void> {
+    const signature = await signHello(key, await this.challenge());
+    this.sendRaw(encodeHello({ publicKey: key.publicKey, nonce: key.nonce, signature }));
   }
 
   /** The next message, which must be of `type` when one is given. */
@@ -123,14 +144,17 @@ export interface Harness {
   server: SignalServer;
   log: ReturnType<typeof recordingLogger>;
   open(options?: ClientOptions & { path?: string }): Promise<TestClient>;
-  /** Opens a client and registers it with hello. */
-  join(id?: string): Promise<{ client: TestClient; welcome: Welcome }>;
+  /** Opens a client and registers it with a hello proving `key` (a fresh key when none is given). */
+  join(key?: PeerKey): Promise<{ client: TestClient; welcome: Welcome }>;
 }
 
-/** Runs `body` against a fresh server on a random port; the server and every client it opened are closed afterwards. */
+/**
+ * Runs `body` against a fresh server on a random port; the server and every client it opened are closed
+ * afterwards. Its puzzle is TEST_PUZZLE_BITS unless `opts` say otherwise.
+ */
 export async function withServer(opts: SignalServerOptions, body: (h: Harness) => Promise<void>): Promise<void> {
   const log = recordingLogger();
-  const server = await startSignalServer({ port: 0, log, ...opts });
+  const server = await startSignalServer({ port: 0, log, puzzleBits: TEST_PUZZLE_BITS, ...opts });
   const clients: TestClient[] = [];
   const harness: Harness = {
     server,
@@ -140,9 +164,9 @@ export async function withServer(opts: SignalServerOptions, body: (h: Harness) =
       clients.push(client);
       return client;
     },
-    async join(id) {
+    async join(key) {
       const client = await harness.open();
-      client.send(id === undefined ? { type: 'hello' } : { type: 'hello', id });
+      await client.hello(key ?? (await freshPeerKey()));
       return { client, welcome: await client.next('welcome') };
     },
   };

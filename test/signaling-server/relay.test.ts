@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../shared/wire/signal';
-import { Relay, randomPeerId, type PeerLink } from '../../signaling-server/relay';
+import { Relay, type PeerLink } from '../../signaling-server/relay';
 
 function link(): PeerLink & { inbox: ServerMessage[] } {
   const inbox: ServerMessage[] = [];
@@ -8,24 +8,34 @@ function link(): PeerLink & { inbox: ServerMessage[] } {
 }
 
 describe('Relay', () => {
-  it('keeps a free requested id and replaces a taken one with a fresh id', () => {
-    const ids = ['fresh-1', 'fresh-2'];
-    const relay = new Relay({ newId: () => ids.shift() as string });
-    expect(relay.register(link(), 'mine')).toEqual({ id: 'mine', taken: false });
-    expect(relay.register(link(), 'mine')).toEqual({ id: 'fresh-1', taken: true });
-    expect(relay.register(link())).toEqual({ id: 'fresh-2', taken: false });
-    expect(relay.ids()).toEqual(['mine', 'fresh-1', 'fresh-2']);
+  it('registers proven ids; the same id again displaces the old link, returned, and nothing is announced', () => {
+    const relay = new Relay();
+    const [first, second, other] = [link(), link(), link()];
+    expect(relay.register(first, 'mine')).toBeUndefined();
+    expect(relay.register(other, 'other')).toBeUndefined();
+    expect(relay.register(second, 'mine')).toBe(first);
+    expect(relay.holds('mine', second)).toBe(true);
+    expect(relay.holds('mine', first)).toBe(false);
+    expect(relay.ids()).toEqual(['mine', 'other']);
+    expect(other.inbox).toEqual([]);
+    // Signals for the id reach the link that took over.
+    relay.forward('other', 'mine', { type: 'renegotiate', renegotiate: true });
+    expect(second.inbox).toHaveLength(1);
+    expect(first.inbox).toEqual([]);
   });
 
-  it('draws again when a fresh id collides with a chosen one, and gives up after a bounded number of draws', () => {
-    const relay = new Relay({ newId: () => 'same' });
-    relay.register(link(), 'same');
-    expect(() => relay.register(link())).toThrow(/no free peer id/);
-
-    const draws = ['same', 'other'];
-    const retrying = new Relay({ newId: () => draws.shift() as string });
-    retrying.register(link(), 'same');
-    expect(retrying.register(link()).id).toBe('other');
+  it('ignores the departure of a displaced link, and announces the one that holds the id', () => {
+    const relay = new Relay();
+    const [first, second, other] = [link(), link(), link()];
+    relay.register(first, 'mine');
+    relay.register(other, 'other');
+    relay.register(second, 'mine');
+    relay.unregister('mine', first);
+    expect(relay.ids()).toEqual(['mine', 'other']);
+    expect(other.inbox).toEqual([]);
+    relay.unregister('mine', second);
+    expect(relay.ids()).toEqual(['other']);
+    expect(other.inbox).toEqual([{ type: 'peer-left', id: 'mine' }]);
   });
 
   it('forwards to a live id only', () => {
@@ -72,11 +82,5 @@ describe('Relay', () => {
     // Uniform: each of the 5 others appears in 3/5 of the samples, 360 of 600.
     for (const id of ['p1', 'p2', 'p3', 'p4', 'p5']) expect(counts.get(id)).toBeGreaterThan(300);
     expect(new Relay().sample('alone')).toEqual([]);
-  });
-
-  it('makes url-safe ids of at least 16 characters', () => {
-    const ids = new Set(Array.from({ length: 100 }, randomPeerId));
-    expect(ids.size).toBe(100);
-    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{16,64}$/);
   });
 });

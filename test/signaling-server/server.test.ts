@@ -5,10 +5,15 @@ import {
   CLOSE_FRAME_TOO_LARGE,
   CLOSE_GOING_AWAY,
   CLOSE_RATE_LIMITED,
+  CLOSE_ID_RECLAIMED,
   CLOSE_TOO_MANY_CONNECTIONS,
+  encodeHello,
   type SignalData,
 } from '../../shared/wire/signal';
+import { fromBase64url } from '../../shared/trust/bytes';
+import { peerIdOf, signHello, type PeerKey } from '../../shared/trust/peer-id';
 import { eventually, healthz, withServer, type TestClient } from './harness';
+import { freshPeerKey } from './peer-keys';
 
 const OFFER: SignalData = { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n' };
 const CANDIDATE: SignalData = {
@@ -33,29 +38,44 @@ function rawExchange(port: number, ...parts: Array<string | Buffer>): Promise<st
   });
 }
 
-/** Connects, registers with a hello sent in the same write as the handshake, then never reads again. */
-function stalledPeer(socket: Socket, port: number): Promise<void> {
-  const hello = Buffer.from('{"type":"hello"}');
-  // Client frames must be masked; an all-zero mask leaves the payload as is.
-  const frame = Buffer.concat([Buffer.from([0x81, 0x80 | hello.length, 0, 0, 0, 0]), hello]);
+/** Connects, reads the handshake and the challenge, registers with a hello proving `key`, then never reads again. */
+function stalledPeer(socket: Socket, port: number, key: PeerKey): Promise<void> {
   return new Promise((resolve, reject) => {
     socket.on('error', reject);
-    socket.connect(port, '127.0.0.1', () => {
+    let received = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const head = received.indexOf('\r\n\r\n');
+      // The server's challenge is one short unmasked text frame: 0x81, its length (< 126), the JSON.
+      const length = head < 0 ? 0 : (received[head + 5] ?? 0);
+      if (head < 0 || received.length < head + 6 + length) return;
+      socket.off('data', onData);
       socket.pause();
+      const challenge = JSON.parse(received.subarray(head + 6, head + 6 + length).toString()) as { challenge: string };
+      signHello(key, fromBase64url(challenge.challenge)!).then((signature) => {
+        const hello = Buffer.from(encodeHello({ publicKey: key.publicKey, nonce: key.nonce, signature }));
+        // Client frames must be masked; an all-zero mask leaves the payload as is. 126: a 16-bit length follows.
+        const frame = Buffer.concat([Buffer.from([0x81, 0x80 | 126, hello.length >> 8, hello.length & 0xff, 0, 0, 0, 0]), hello]);
+        socket.write(frame, () => resolve());
+      }, reject);
+    };
+    socket.on('data', onData);
+    socket.connect(port, '127.0.0.1', () => {
       socket.write(
         'GET /signal HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
           'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
       );
-      socket.write(frame, () => resolve());
     });
   });
 }
 
 describe('hello and welcome', () => {
-  it('gives the first peer a fresh url-safe id and no peers, and later peers the earlier ones', () =>
+  it('gives the first peer the url-safe id its key derives and no peers, and later peers the earlier ones', () =>
     withServer({}, async ({ server, join, log }) => {
-      const a = await join();
+      const key = await freshPeerKey();
+      const a = await join(key);
       expect(a.welcome.id).toMatch(/^[A-Za-z0-9_-]{16,64}$/);
+      expect(a.welcome.id).toBe(peerIdOf(key.publicKey, key.nonce));
       expect(a.welcome.peers).toEqual([]);
       const b = await join();
       expect(b.welcome.id).toMatch(/^[A-Za-z0-9_-]{16,64}$/);
@@ -89,29 +109,30 @@ describe('hello and welcome', () => {
 
   it('gives a reconnecting tab its old id once the old socket is gone', () =>
     withServer({}, async ({ server, join }) => {
-      const first = await join();
+      const key = await freshPeerKey();
+      const first = await join(key);
       const id = first.welcome.id;
       first.client.close();
       await eventually(() => !server.peers().includes(id), 'the old socket to be dropped');
-      const again = await join(id);
+      const again = await join(key);
       expect(again.welcome.id).toBe(id);
     }));
 
-  it('refuses an id held by a live connection with id-taken, then lets the tab in under a fresh id', () =>
-    withServer({}, async ({ open, join }) => {
-      const holder = await join('tab-1');
-      expect(holder.welcome.id).toBe('tab-1');
-      const late = await open();
-      late.send({ type: 'hello', id: 'tab-1' });
-      const error = await late.next('error');
-      expect(error).toMatchObject({ code: 'id-taken', ref: 'tab-1' });
-      const welcome = await late.next('welcome');
-      expect(welcome.id).not.toBe('tab-1');
-      expect(welcome.id).toMatch(/^[A-Za-z0-9_-]{16,64}$/);
-      expect(welcome.peers).toEqual(['tab-1']);
-      // Both are reachable, each under its own id.
-      await expectRelay(late, welcome.id, holder.client, 'tab-1', OFFER);
-      await expectRelay(holder.client, 'tab-1', late, welcome.id, OFFER);
+  it('gives a live id to a second socket proving its key, closing the old one with CLOSE_ID_RECLAIMED, and never to another key', () =>
+    withServer({}, async ({ server, join, log }) => {
+      const key = await freshPeerKey();
+      const holder = await join(key);
+      const other = await join();
+      expect(other.welcome.id).not.toBe(holder.welcome.id);
+      const again = await join(key);
+      expect(again.welcome.id).toBe(holder.welcome.id);
+      expect((await holder.client.closed()).code).toBe(CLOSE_ID_RECLAIMED);
+      // The old socket's close neither removed nor announced the id: it is live, under the new socket.
+      expect(server.peers().sort()).toEqual([holder.welcome.id, other.welcome.id].sort());
+      await expectRelay(again.client, again.welcome.id, other.client, other.welcome.id, OFFER);
+      await expectRelay(other.client, other.welcome.id, again.client, again.welcome.id, OFFER);
+      expect(log.lines.filter((l) => l.event === 'peer-leave')).toEqual([]);
+      expect(log.lines.filter((l) => l.event === 'peer-join').at(-1)?.fields).toMatchObject({ id: holder.welcome.id, reclaimed: true });
     }));
 });
 
@@ -132,6 +153,7 @@ describe('relay', () => {
     withServer({}, async ({ server, open, join }) => {
       const target = await join();
       const c = await open();
+      const key = await freshPeerKey();
       const cases: Array<{ send: () => void; code: string; message?: RegExp; ref?: string }> = [
         { send: () => c.send({ type: 'signal', to: target.welcome.id, data: OFFER }), code: 'not-registered' },
         { send: () => c.send({ type: 'peers' }), code: 'not-registered' },
@@ -140,7 +162,7 @@ describe('relay', () => {
         send();
         expect(await c.next('error')).toMatchObject({ code });
       }
-      c.send({ type: 'hello' });
+      await c.hello(key);
       const { id } = await c.next('welcome');
       const afterHello: typeof cases = [
         { send: () => c.sendRaw('{"type":"signal",'), code: 'bad-json' },
@@ -153,7 +175,7 @@ describe('relay', () => {
         { send: () => c.send({ type: 'signal', to: 'nobody-here', data: OFFER }), code: 'unknown-target', ref: 'nobody-here' },
         { send: () => c.send({ type: 'signal', from: target.welcome.id, to: target.welcome.id, data: OFFER }), code: 'spoofed-from', ref: target.welcome.id },
         { send: () => c.sendRaw(Buffer.from('{"type":"peers"}')), code: 'bad-message', message: /binary/ },
-        { send: () => c.send({ type: 'hello' }), code: 'bad-message', message: /already registered/ },
+        { send: () => void c.hello(key), code: 'bad-message', message: /already registered/ },
       ];
       for (const { send, code, message, ref } of afterHello) {
         send();
@@ -251,7 +273,7 @@ describe('slow consumers', () => {
     try {
       await withServer({ ratePerSecond: 100_000, maxBufferedBytes: 256 * 1024 }, async ({ server, join, log }) => {
         const sender = await join();
-        await stalledPeer(stalled, server.port);
+        await stalledPeer(stalled, server.port, await freshPeerKey());
         await eventually(() => server.peers().length === 2, 'the stalled peer to register');
         const stalledId = server.peers().find((id) => id !== sender.welcome.id) as string;
         const data: SignalData = { type: 'offer', sdp: 'x'.repeat(30_000) };
@@ -295,7 +317,7 @@ describe('departures', () => {
     withServer({ heartbeatMs: 50 }, async ({ server, open, join, log }) => {
       const live = await join();
       const dead = await open({ autoPong: false });
-      dead.send({ type: 'hello' });
+      await dead.hello(await freshPeerKey());
       const { id } = await dead.next('welcome');
       expect(await live.client.next('peer-left', 3000)).toEqual({ type: 'peer-left', id });
       expect(server.peers()).toEqual([live.welcome.id]);

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_SIGNAL_FRAME_BYTES } from '../../shared/constants';
-import { isPeerId, MAX_SDP_LENGTH, parseClientMessage, parseServerMessage } from '../../shared/wire/signal';
+import { encodeHello, isPeerId, MAX_SDP_LENGTH, parseClientMessage, parseServerMessage } from '../../shared/wire/signal';
 
 const offer = { type: 'offer', sdp: 'v=0\r\n' };
+const KEY = `ed25519:${'A'.repeat(43)}`;
+const SIGNATURE = 'B'.repeat(85) + 'A';
+const hello = { type: 'hello', publicKey: KEY, nonce: 7, signature: SIGNATURE };
 
 describe('isPeerId', () => {
   it.each([
@@ -24,8 +27,6 @@ describe('isPeerId', () => {
 
 describe('parseClientMessage', () => {
   it.each([
-    ['hello without id', { type: 'hello' }, { type: 'hello' }],
-    ['hello with id', { type: 'hello', id: 'tab-1' }, { type: 'hello', id: 'tab-1' }],
     ['peers', { type: 'peers', extra: 1 }, { type: 'peers' }],
     ['offer', { type: 'signal', to: 'b', data: offer }, { type: 'signal', to: 'b', data: offer }],
     ['answer with own from', { type: 'signal', from: 'a', to: 'b', data: { type: 'answer', sdp: '' } }, { type: 'signal', from: 'a', to: 'b', data: { type: 'answer', sdp: '' } }],
@@ -66,9 +67,13 @@ describe('parseClientMessage', () => {
     ['unknown type', '{"type":"welcome"}', 'unknown-type', /welcome/],
     ['inherited property as type', '{"type":"toString"}', 'unknown-type', /toString/],
     ['__proto__ as type', '{"type":"__proto__"}', 'unknown-type', /__proto__/],
-    ['hello with null id', '{"type":"hello","id":null}', 'bad-message', /hello: id/],
-    ['hello with bad id', '{"type":"hello","id":"a b"}', 'bad-message', /hello: id/],
-    ['hello with long id', JSON.stringify({ type: 'hello', id: 'x'.repeat(65) }), 'bad-message', /id/],
+    ['hello without a proof', '{"type":"hello"}', 'bad-message', /hello: no proof/],
+    ['hello asking for an id', '{"type":"hello","id":"tab-1"}', 'bad-message', /hello: no proof/],
+    ['hello with a bad key', JSON.stringify({ ...hello, publicKey: 'rsa:AAAA' }), 'bad-message', /hello: publicKey/],
+    ['hello with a fractional nonce', JSON.stringify({ ...hello, nonce: 1.5 }), 'bad-message', /hello: nonce/],
+    ['hello with a negative nonce', JSON.stringify({ ...hello, nonce: -1 }), 'bad-message', /hello: nonce/],
+    ['hello with a short signature', JSON.stringify({ ...hello, signature: 'AAAA' }), 'bad-message', /hello: signature/],
+    ['hello with a numeric signature', JSON.stringify({ ...hello, signature: 5 }), 'bad-message', /hello: signature/],
     ['signal without to', JSON.stringify({ type: 'signal', data: offer }), 'bad-message', /signal: to/],
     ['signal to a bad id', JSON.stringify({ type: 'signal', to: '../x', data: offer }), 'bad-message', /to/],
     ['signal with bad from', JSON.stringify({ type: 'signal', from: 7, to: 'b', data: offer }), 'bad-message', /from/],
@@ -98,8 +103,18 @@ describe('parseClientMessage', () => {
   });
 });
 
+describe('hello', () => {
+  it('decodes a proof as it is, and encodeHello writes the signature bytes as that base64url', () => {
+    expect(parseClientMessage(JSON.stringify(hello))).toEqual({ ok: true, msg: hello });
+    const signature = new Uint8Array(64).fill(0x04);
+    const encoded = parseClientMessage(encodeHello({ publicKey: KEY, nonce: 7, signature }));
+    expect(encoded).toEqual({ ok: true, msg: { ...hello, signature: 'BAQE'.repeat(21) + 'BA' } });
+  });
+});
+
 describe('parseServerMessage', () => {
   it.each([
+    ['challenge', { type: 'challenge', challenge: 'C'.repeat(42) + 'A' }],
     ['welcome', { type: 'welcome', id: 'a', peers: ['b', 'c'] }],
     ['signal', { type: 'signal', from: 'b', data: offer }],
     ['peers', { type: 'peers', peers: [] }],
@@ -112,6 +127,8 @@ describe('parseServerMessage', () => {
 
   it.each([
     ['a client message', { type: 'hello' }, 'unknown-type'],
+    ['a short challenge', { type: 'challenge', challenge: 'AAAA' }, 'bad-message'],
+    ['a challenge that is no base64url', { type: 'challenge', challenge: '!'.repeat(43) }, 'bad-message'],
     ['welcome without id', { type: 'welcome', peers: [] }, 'bad-message'],
     ['welcome with too many peers', { type: 'welcome', id: 'a', peers: ['b', 'c', 'd', 'e', 'f'] }, 'bad-message'],
     ['peers with a bad id', { type: 'peers', peers: ['ok', 'not ok'] }, 'bad-message'],
