@@ -56,3 +56,31 @@ export const BOOTSTRAP_PEERS = 4;
  * instead of three, which is what keeps re-replication of many small files fast after a crash.
  */
 export const INLINE_FILE_BYTES = 48 * 1024;
+
+/**
+ * Hostile peers (README failure model). Requests that cost the receiver more than they say are limited per
+ * sender with a token bucket: [per second, burst]. The bursts sit well above what an honest peer sends in the
+ * 1000-peer churn runs (a node repairing after a crash sends one peer up to 16 offers at once, and a lookup
+ * asks each hop once), so only a peer that floods meets them.
+ */
+export const FIND_RATE: readonly [number, number] = [200, 400];
+/** A 'lookup' runs a whole lookup for the asker: a newcomer joins with one, so a few a second is plenty. */
+export const LOOKUP_RATE: readonly [number, number] = [2, 8];
+export const REPLICAS_RATE: readonly [number, number] = [50, 200];
+export const OFFER_RATE: readonly [number, number] = [200, 1000];
+/** Proofs of holding read a few chunks each: asked by peers about to drop their copies. */
+export const PROVE_RATE: readonly [number, number] = [50, 200];
+/** Bytes a peer may make us pull, per sender, in OFFER_BUDGET_WINDOW_MS, for files we are no replica of. */
+export const OFFER_BUDGET_BYTES = 16 * 1024 * 1024;
+export const OFFER_BUDGET_WINDOW_MS = 60_000;
+/** A file we handed away is not taken back from a peer that is no replica of it for this long. */
+export const LET_GO_MEMORY_MS = 60_000;
+/** Chunks a proof of holding covers per file: a holder that lacks a chunk fails it, and the asker reads few bytes. */
+export const PROOF_CHUNKS = 2;
+/** Ids never heard from that one 'find' reply may make us contact (the next hop and one fallback). */
+export const NEW_HOPS_PER_REPLY = 2;
+/** First backoff of a copy a peer refused for lack of space, doubled on each refusal up to the max. */
+export const QUOTA_BACKOFF_MS = 2_000;
+export const QUOTA_BACKOFF_MAX_MS = 5 * 60_000;
+/** Peers that answered us, remembered so ids others name can be told from ids we have seen exist. */
+export const HEARD_LIMIT = 4096;

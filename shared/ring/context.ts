@@ -23,6 +23,11 @@ export interface NodeOptions {
   /** Checks a record's signature; WebCrypto's (shared/trust/identity verify) unless given (the simulator's is fast and deterministic). */
   verify?: Verify;
   config?: Partial<RingConfig>;
+  /**
+   * Bytes this peer's storage uses and may use, checked before a pull (an offer of a file that would not fit
+   * is refused 'quota-exceeded' before any chunk moves). A tab can wire navigator.storage.estimate().
+   */
+  storageEstimate?: () => Promise<{ usage: number; quota: number }>;
 }
 
 export interface NodeStats extends UnderReplication {
@@ -36,6 +41,14 @@ export interface NodeStats extends UnderReplication {
   badRecords: number;
   /** Gets whose replicas named different writers for the name. */
   disagreements: number;
+  /** Requests refused because their sender was over its rate (ring/inbound RATES). */
+  rateLimited: number;
+  /** Offers refused: of files we are no replica of from a non-neighbour, over a sender's byte budget, or over our storage. */
+  refusedOffers: number;
+  /** Proofs of holding that failed: a peer said it holds a file it could not prove it holds (no copy was dropped). */
+  failedProofs: number;
+  /** Ids named by others (find replies) that a lookup did not contact, having never heard from them. */
+  skippedHops: number;
 }
 
 export type Phase = 'new' | 'started' | 'joined' | 'stopped';
@@ -54,6 +67,10 @@ export class RingContext {
     corruptChunks: 0,
     badRecords: 0,
     disagreements: 0,
+    rateLimited: 0,
+    refusedOffers: 0,
+    failedProofs: 0,
+    skippedHops: 0,
     partialFiles: 0,
     repairsQueued: 0,
     filesAtOneCopy: 0,
@@ -68,6 +85,7 @@ export class RingContext {
   readonly log: Logger;
   readonly digest: Digest;
   readonly records: Records;
+  readonly storageEstimate: (() => Promise<{ usage: number; quota: number }>) | undefined;
   phase: Phase = 'new';
   private session = new AbortController();
   private readonly keys = new Map<string, bigint>();
@@ -77,6 +95,7 @@ export class RingContext {
 
   constructor(opts: NodeOptions) {
     ({ transport: this.transport, store: this.store, clock: this.clock, random: this.random, log: this.log, digest: this.digest } = opts);
+    this.storageEstimate = opts.storageEstimate;
     this.records = new Records(opts.identity, opts.verify ?? ((key, bytes, sig) => webCryptoVerify(key, bytes, sig)));
     this.config = resolveConfig(opts.config);
     this.address = opts.transport.address;

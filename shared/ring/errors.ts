@@ -21,6 +21,10 @@ export const ERROR_CODES = [
   'not-writer',
   /** A get of a private file without its key (a link's `#k=` fragment, client/dht/file-link). */
   'private-file',
+  /** An offer of a file this peer is no replica of, from a peer that is not its neighbour. */
+  'not-responsible',
+  /** The sender asked more than its share (shared/constants *_RATE, OFFER_BUDGET_BYTES). */
+  'rate-limited',
   // Any request, in the ring or in its transport.
   'timeout',
   'aborted',
@@ -45,7 +49,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type RingErrorCode = Extract<
   ErrorCode,
-  'timeout' | 'aborted' | 'stopped' | 'not-joined' | 'key-collision' | 'bad-message' | 'lookup-failed' | 'all-replicas-failed' | 'corrupt' | 'quota-exceeded' | 'too-large' | 'superseded' | 'name-taken' | 'not-writer' | 'private-file'
+  'timeout' | 'aborted' | 'stopped' | 'not-joined' | 'key-collision' | 'bad-message' | 'lookup-failed' | 'all-replicas-failed' | 'corrupt' | 'quota-exceeded' | 'too-large' | 'superseded' | 'name-taken' | 'not-writer' | 'private-file' | 'not-responsible' | 'rate-limited'
 >;
 /** Why a request failed, the same in a tab, a Node peer and the simulator, so the ring reacts the same way in all. */
 export type TransportErrorCode = Extract<ErrorCode, 'timeout' | 'aborted' | 'unreachable' | 'closed' | 'bad-message' | 'remote-error'>;

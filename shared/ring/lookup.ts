@@ -1,5 +1,5 @@
 /** Finding the owner of a key: iteratively from here, or in one request through a peer that has links. */
-import { MAX_LOOKUP_HOPS } from '../constants';
+import { MAX_LOOKUP_HOPS, NEW_HOPS_PER_REPLY } from '../constants';
 import type { ReplyTo } from '../wire/peer';
 import type { RingContext } from './context';
 import { RingError, errorCode, errorMessage } from './errors';
@@ -70,9 +70,22 @@ export class Lookup {
       }
       if (reply.type === 'found') return { owner: reply.successors[0]!, replicas: reply.successors, hops };
       // A next hop of ourselves is not an answer: the key need not be between us and our successor, so our own table goes on.
-      candidates = [reply.next, ...reply.also, ...candidates.filter((c) => c !== current)];
+      candidates = [...this.worthAsking([reply.next, ...reply.also]), ...candidates.filter((c) => c !== current)];
     }
     throw new RingError('lookup-failed', `lookup of ${key.toString(16)} failed: ${errorMessage(lastError)}`);
+  }
+
+  /**
+   * Of the peers a reply names, those we have heard from, and at most NEW_HOPS_PER_REPLY others (closest
+   * first): a reply naming made-up ids must not make us contact each one (../shared/repro/fake-next-hops.mts:
+   * in a tab each is a new RTCPeerConnection).
+   */
+  private worthAsking(named: Address[]): Address[] {
+    const { routing, address, stats } = this.ctx;
+    let fresh = 0;
+    const kept = named.filter((a) => a === address || routing.hasHeard(a) || fresh++ < NEW_HOPS_PER_REPLY);
+    stats.skippedHops += named.length - kept.length;
+    return kept;
   }
 
   /**

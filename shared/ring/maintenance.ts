@@ -44,12 +44,12 @@ export class Maintenance {
     const alive = await this.firstAlive(successors);
     if (!alive) throw new RingError('lookup-failed', `none of the successors ${successors.join(', ')} answered`);
     const { peer: succ, state } = alive;
-    ctx.routing.setSuccessors(succ, state.successors);
+    ctx.routing.setSuccessors(succ, await this.believed(state.successors));
     const pred = state.predecessor;
-    if (pred && pred !== ctx.address && pred !== succ && between(ctx.key, ctx.keyOf(pred), ctx.keyOf(succ))) {
+    if (pred && pred !== ctx.address && pred !== succ && between(ctx.key, ctx.keyOf(pred), ctx.keyOf(succ)) && (await this.believed([pred])).length > 0) {
       // Tentative until the real predecessor notifies us; it makes gets and ownership right from the start.
       ctx.routing.predecessor = pred;
-      ctx.routing.setPredecessors(pred, state.predecessors);
+      ctx.routing.setPredecessors(pred, await this.believed(state.predecessors));
     } else {
       ctx.routing.predecessor = null;
     }
@@ -88,8 +88,8 @@ export class Maintenance {
         this.onNotify(from);
         return { body: { type: 'ok' } };
       },
-      leaving: (from, req) => {
-        this.onLeaving(from, req.successors, req.predecessors);
+      leaving: async (from, req) => {
+        this.onLeaving(from, await this.believed(req.successors), await this.believed(req.predecessors));
         return { body: { type: 'ok' } };
       },
     };
@@ -160,7 +160,7 @@ export class Maintenance {
         state = closer;
       }
     }
-    routing.setSuccessors(succ, state.successors);
+    routing.setSuccessors(succ, await this.believed(state.successors));
     if (state.predecessor !== ctx.address) await this.rpc.request(succ, { type: 'notify' }).catch(() => undefined);
     if (routing.successors.join() !== before) this.ringChanged();
   }
@@ -173,8 +173,10 @@ export class Maintenance {
     const before = [pred, ...routing.predecessors].join();
     const state = routing.isSuspected(pred) ? null : await this.stateOf(pred);
     if (routing.predecessor !== pred) return; // a notify replaced it meanwhile
-    if (state) {
-      routing.setPredecessors(pred, state.predecessors);
+    const claimed = state && (await this.believed(state.predecessors));
+    if (routing.predecessor !== pred) return;
+    if (claimed) {
+      routing.setPredecessors(pred, claimed);
     } else if (!routing.isSuspected(pred)) {
       return; // one silent round may be loss: ask again next round
     } else {
@@ -183,7 +185,7 @@ export class Maintenance {
       if (routing.predecessor !== pred) return;
       if (alive) {
         routing.predecessor = alive.peer;
-        routing.setPredecessors(alive.peer, alive.state.predecessors);
+        routing.setPredecessors(alive.peer, await this.believed(alive.state.predecessors));
       } else {
         routing.predecessor = null;
         routing.predecessors = [];
@@ -235,9 +237,23 @@ export class Maintenance {
       const state = await this.stateOf(found);
       if (!state || !closer()) return;
       ctx.log.info('reunite', { via: peer, successor: found });
-      routing.setSuccessors(found, state.successors);
+      routing.setSuccessors(found, await this.believed(state.successors));
       await this.stabilize();
     }
+  }
+
+  /**
+   * The part of a list of neighbours another peer claims that we may build on: up to the first peer that has
+   * never spoken to us and does not answer a ping now. Made-up predecessors would make us, and the peers after
+   * us, think a range is not ours and hand it away (../shared/repro/sybil-delete.mts).
+   */
+  private async believed(claimed: Address[]): Promise<Address[]> {
+    const { routing, address } = this.ctx;
+    const answers = await Promise.all(
+      claimed.map((peer) => peer === address || routing.hasHeard(peer) || this.rpc.request(peer, { type: 'ping' }).then(() => true, () => false)),
+    );
+    const firstSilent = answers.indexOf(false);
+    return firstSilent < 0 ? claimed : claimed.slice(0, firstSilent);
   }
 
   private async stateOf(peer: Address): Promise<PeerState | null> {

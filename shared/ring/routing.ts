@@ -3,6 +3,7 @@
  * what it learns, and it answers routing questions. Peers that failed a request are suspected for a while
  * and left out of routing.
  */
+import { HEARD_LIMIT } from '../constants';
 import { between, betweenRightIncl, distance } from './id';
 import type { Address, Clock, Role } from './types';
 
@@ -22,6 +23,8 @@ export class Routing {
   private readonly failures = new Map<Address, number>();
   /** Peers we lost touch with or were told of: tried now and then, so rings split by a partition find each other again. */
   private readonly remembered = new Set<Address>();
+  /** Peers that spoke to us or answered us, most recent last: ids we know exist, not just ids someone named. */
+  private readonly heard = new Set<Address>();
 
   constructor(
     readonly self: Address,
@@ -64,7 +67,9 @@ export class Routing {
     this.failures.set(peer, failures);
     if (!certain && failures < SUSPECT_AFTER_FAILURES) return;
     this.suspects.set(peer, this.clock.now() + this.suspicionMs);
-    this.remember(peer);
+    // Only a peer that once answered is worth trying again: a made-up id named in a reply or a 'peer-left'
+    // would otherwise be dialled by reunite for ever (../shared/repro/fake-next-hops.mts).
+    if (this.heard.has(peer)) this.remember(peer);
     this.fingers.forEach((f, i) => {
       if (f === peer) this.fingers[i] = null;
     });
@@ -88,6 +93,14 @@ export class Routing {
   heardFrom(peer: Address): void {
     this.suspects.delete(peer);
     this.failures.delete(peer);
+    this.heard.delete(peer);
+    this.heard.add(peer);
+    if (this.heard.size > HEARD_LIMIT) this.heard.delete(this.heard.values().next().value!);
+  }
+
+  /** Whether `peer` ever answered us or spoke to us (among the last HEARD_LIMIT that did). */
+  hasHeard(peer: Address): boolean {
+    return this.heard.has(peer);
   }
 
   isSuspected(peer: Address): boolean {

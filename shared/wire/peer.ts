@@ -2,7 +2,7 @@
  * Messages between ring peers, and their validation. Everything a peer receives is decoded here first;
  * anything that does not match is refused with a reason and never reaches the protocol.
  */
-import { MAX_FILE_BYTES, DIGEST_BATCH, HASHES_PER_PAGE, LIST_PAGE } from '../constants';
+import { MAX_FILE_BYTES, DIGEST_BATCH, HASHES_PER_PAGE, LIST_PAGE, PROOF_CHUNKS } from '../constants';
 import type { Address, FileMeta, Role } from '../ring/types';
 import { MAX_VERSION, describes, parseSignedRecord } from '../trust/record';
 import { isPublicKey } from '../trust/identity';
@@ -28,6 +28,11 @@ export type PeerRequest =
   | { type: 'hashes'; root: string; start: number; count: number }
   | { type: 'chunk'; root: string; index: number }
   | { type: 'meta'; name: string }
+  /**
+   * Proof of holding, asked before we drop a copy on the word of the peers that hold the others: the digest of
+   * `nonce` followed by the chunks named, file after file, which only a holder of the bytes can compute.
+   */
+  | { type: 'prove'; nonce: string; items: ProveItem[] }
   /** Files this owner holds in its own range, in key order: one page of a walk around the ring (ring/files/list.ts). */
   | ListRequest;
 
@@ -44,6 +49,11 @@ export interface DigestEntry {
   deleted?: boolean;
 }
 
+export interface ProveItem {
+  root: string;
+  indexes: number[];
+}
+
 export type PeerReply =
   | { type: 'ok' }
   | { type: 'state'; predecessor: Address | null; successors: Address[]; predecessors: Address[] }
@@ -58,6 +68,7 @@ export type PeerReply =
   | { type: 'chunk' }
   | { type: 'meta'; meta: WireMeta | null }
   | { type: 'hashes' }
+  | { type: 'proof'; digest: string }
   | { type: 'listed'; files: ListedFile[]; more: boolean; successor: Address };
 
 /** The replies each request may get: a requester decodes its reply against this one map. */
@@ -74,6 +85,7 @@ export const REPLIES = {
   hashes: ['hashes'],
   chunk: ['chunk'],
   meta: ['meta'],
+  prove: ['proof'],
   list: ['listed'],
 } as const satisfies { [K in PeerRequest['type']]: readonly PeerReply['type'][] };
 
@@ -83,6 +95,16 @@ export type ReplyTo<K extends PeerRequest['type']> = Extract<PeerReply, { type: 
 const ADDRESS = /^[A-Za-z0-9_-]{1,64}$/;
 const HEX_KEY = /^[0-9a-f]{1,64}$/;
 const MAX_LIST = 16;
+const NONCE = /^[0-9a-f]{32}$/;
+
+function proveItems(value: unknown): ProveItem[] {
+  check(Array.isArray(value) && value.length >= 1 && value.length <= DIGEST_BATCH, `items must be a list of 1 to ${DIGEST_BATCH}`);
+  return value.map((item, i) => {
+    const e = record(item, `items[${i}]`);
+    check(Array.isArray(e.indexes) && e.indexes.length <= PROOF_CHUNKS, `items[${i}].indexes must be a list of at most ${PROOF_CHUNKS}`);
+    return { root: hash(e.root, `items[${i}].root`), indexes: e.indexes.map((n, j) => integer(n, `items[${i}].indexes[${j}]`, 0, MAX_FILE_BYTES)) };
+  });
+}
 
 function address(value: unknown, what: string): Address {
   check(typeof value === 'string' && ADDRESS.test(value), `${what} must be a peer address`);
@@ -169,6 +191,9 @@ export function parseRequest(body: unknown): Parsed<PeerRequest> {
         return { type: 'replicas', name: fileName(b.name, 'name'), root: hash(b.root, 'root') };
       case 'hashes':
         return { type: 'hashes', root: hash(b.root, 'root'), start: integer(b.start, 'start', 0, MAX_FILE_BYTES), count: integer(b.count, 'count', 1, HASHES_PER_PAGE) };
+      case 'prove':
+        check(typeof b.nonce === 'string' && NONCE.test(b.nonce), 'nonce must be 32 lowercase hex digits');
+        return { type: 'prove', nonce: b.nonce, items: proveItems(b.items) };
       case 'list':
         return parseListRequest(b);
       default:
@@ -210,6 +235,8 @@ export function parseReply<K extends PeerReply['type']>(body: unknown, expected:
         return { type: 'stored', replicas: integer(b.replicas, 'replicas', 0, 64) } as Extract<PeerReply, { type: K }>;
       case 'meta':
         return { type: 'meta', meta: b.meta === null ? null : parseSignedMeta(b.meta) } as Extract<PeerReply, { type: K }>;
+      case 'proof':
+        return { type: 'proof', digest: hash(b.digest, 'digest') } as Extract<PeerReply, { type: K }>;
       case 'listed':
         return parseListed(b) as Extract<PeerReply, { type: K }>;
     }

@@ -6,7 +6,8 @@
  * the last of them was done (simulator, sim-repair-resume). Small files that ride in their offer have a queue
  * of their own.
  */
-import type { Address } from '../types';
+import { QUOTA_BACKOFF_MAX_MS, QUOTA_BACKOFF_MS } from '../../constants';
+import type { Address, Clock } from '../types';
 
 export interface RepairJob {
   /** The peer the copy is made on. */
@@ -100,5 +101,33 @@ export class RepairQueue {
         else this.perPeer.set(peer, left);
         this.pump();
       });
+  }
+}
+
+/**
+ * Copies a peer refused for lack of space ('quota-exceeded'), by peer and version: not offered again until a
+ * backoff that doubles with each refusal (../shared/repro/offer-flood.mts: a full backup was sent the same
+ * file every round, 2,650 chunk requests in 20 s).
+ */
+export class QuotaBackoff {
+  private readonly refused = new Map<string, { until: number; delayMs: number }>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Whether a copy of `root` on `peer` waits out a backoff now. */
+  waiting(peer: Address, root: string): boolean {
+    const b = this.refused.get(`${peer}:${root}`);
+    return b !== undefined && b.until > this.clock.now();
+  }
+
+  /** Records how the copy went: a quota refusal doubles the backoff, anything else ends it. */
+  settled(peer: Address, root: string, code: string | undefined): void {
+    const key = `${peer}:${root}`;
+    if (code !== 'quota-exceeded') {
+      this.refused.delete(key);
+      return;
+    }
+    const delayMs = Math.min(QUOTA_BACKOFF_MAX_MS, (this.refused.get(key)?.delayMs ?? QUOTA_BACKOFF_MS / 2) * 2);
+    this.refused.set(key, { until: this.clock.now() + delayMs, delayMs });
   }
 }

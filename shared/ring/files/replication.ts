@@ -20,7 +20,9 @@ import { inlineable } from './inline';
 import type { FileParts } from './parts';
 import { Confirmed } from './confirmed';
 import { place } from './placement';
-import { RepairQueue } from './repair-queue';
+import { OfferGate } from './offer-gate';
+import { Proofs } from './proof';
+import { QuotaBackoff, RepairQueue } from './repair-queue';
 
 /** Files relocated per round, so one round after a big membership change stays short. */
 const RELOCATIONS_PER_ROUND = 256;
@@ -67,9 +69,17 @@ export class Replication {
   private readonly repairs = new RepairQueue(REPAIR_CONCURRENCY, PARALLEL_OFFERS);
   private readonly inlineRepairs = new RepairQueue(REPAIR_INLINE_CONCURRENCY, PARALLEL_INLINE_OFFERS);
 
-  constructor(private readonly parts: FileParts) {}
+  private readonly proofs: Proofs;
+  private readonly gate: OfferGate;
+  private readonly quotaBackoff: QuotaBackoff;
 
-  handlers(): Pick<Handlers, 'digest' | 'offer' | 'replicas'> {
+  constructor(private readonly parts: FileParts) {
+    this.proofs = new Proofs(parts);
+    this.gate = new OfferGate(parts.ctx, parts.local);
+    this.quotaBackoff = new QuotaBackoff(parts.ctx.clock);
+  }
+
+  handlers(): Pick<Handlers, 'digest' | 'offer' | 'replicas' | 'prove'> {
     const { ctx, local } = this.parts;
     return {
       digest: (from, req) => {
@@ -88,7 +98,11 @@ export class Replication {
         if (newer.length > 0) this.pushBack(from, newer);
         return { body: ahead.length > 0 ? { type: 'missing', names, ahead } : { type: 'missing', names } };
       },
-      offer: async (_from, req, data) => ({ body: { type: 'stored', replicas: await this.accept(req.meta, req.role, req.sources, req.replicate, data) } }),
+      offer: async (from, req, data) => {
+        await this.gate.check(from, req.meta);
+        return { body: { type: 'stored', replicas: await this.accept(req.meta, req.role, req.sources, req.replicate, data) } };
+      },
+      ...this.proofs.handlers(),
       replicas: async (_from, req) => {
         const file = local.get(req.name);
         if (!file) throw new RingError('all-replicas-failed', `${ctx.address} holds no ${req.name}`);
@@ -273,7 +287,7 @@ export class Replication {
         // Only what the owner is known to hold is let go; the rest waits for the next round.
         const { held, failure } = await this.ensureHeld(owner, files, 'file');
         if (failure !== undefined) ctx.log.debug('relocate-failed', { owner, files: files.length, reason: errorMessage(failure) });
-        const droppable = await this.heldByBackups(replicas, held);
+        const droppable = await this.heldByBackups(owner, replicas, held);
         const dropped: StoredFile[] = [];
         for (const file of held) if (await this.letGo(file.meta.name, file.meta.root, droppable.has(file))) dropped.push(file);
         // Our view of the ring may be behind the owner's, which may count on us as a backup and have checked us
@@ -287,19 +301,26 @@ export class Replication {
   }
 
   /**
-   * Of `files`, held by their owner, those we would drop (we are no replica) that the owner's backups in
+   * Of `files`, held by their `owner`, those we would drop (we are no replica) that the owner's backups in
    * `replicas` hold too, or now do: the owner alone is one copy, and a crash of it before it makes the backups
-   * would lose what we let go.
+   * would lose what we let go. Each of them, the owner first, must prove it holds them (files/proof): a copy
+   * is never dropped on a peer's word alone.
    */
-  private async heldByBackups(replicas: readonly Address[], files: StoredFile[]): Promise<Set<StoredFile>> {
+  private async heldByBackups(owner: Address, replicas: readonly Address[], files: StoredFile[]): Promise<Set<StoredFile>> {
     const { ctx } = this.parts;
-    let confirmed = files.filter((f) => ctx.routing.roleOf(ctx.keyOf(f.meta.name)) === 'none');
-    for (const backup of replicas.slice(1, ctx.config.r).filter((a) => a !== ctx.address)) {
+    let confirmed = await this.proven(owner, files.filter((f) => ctx.routing.roleOf(ctx.keyOf(f.meta.name)) === 'none'));
+    for (const backup of replicas.slice(1, ctx.config.r).filter((a) => a !== ctx.address && a !== owner)) {
       if (confirmed.length === 0) break;
       const { held } = await this.ensureHeld(backup, confirmed, 'backup');
-      confirmed = confirmed.filter((f) => held.includes(f));
+      confirmed = await this.proven(backup, confirmed.filter((f) => held.includes(f)));
     }
     return new Set(confirmed);
+  }
+
+  /** Those of `files` that `peer` proves it holds, one challenge per digest batch. */
+  private async proven(peer: Address, files: StoredFile[]): Promise<StoredFile[]> {
+    const batches = Array.from({ length: Math.ceil(files.length / DIGEST_BATCH) }, (_, i) => files.slice(i * DIGEST_BATCH, (i + 1) * DIGEST_BATCH));
+    return (await Promise.all(batches.map((batch) => this.proofs.proven(peer, batch)))).flat();
   }
 
   /**
@@ -343,6 +364,7 @@ export class Replication {
     if (role === 'backup') await local.setRole(name, 'backup');
     if (role !== 'none' || !mayDrop) return false;
     await local.remove(name);
+    this.gate.droppedCopy(root);
     return true;
   }
 
@@ -375,7 +397,7 @@ export class Replication {
       }),
       PARALLEL_DIGESTS,
     ).catch(fail);
-    const { confirmed } = this;
+    const { confirmed, quotaBackoff } = this;
     const send = (file: StoredFile) =>
       (inlineable(file.meta) ? this.inlineRepairs : this.repairs)
         .add({
@@ -386,12 +408,18 @@ export class Replication {
         })
         .then(
           () => {
+            quotaBackoff.settled(peer, file.meta.root, undefined);
             confirmed.holds(file.meta.root, peer);
             held.push(file);
           },
-          (err: unknown) => (AHEAD.has(errorCode(err) ?? '') ? void ahead.push(file) : fail(err)),
+          (err: unknown) => {
+            quotaBackoff.settled(peer, file.meta.root, errorCode(err));
+            return AHEAD.has(errorCode(err) ?? '') ? void ahead.push(file) : fail(err);
+          },
         );
-    await Promise.all(missing.map(send));
+    const waiting = missing.filter((f) => quotaBackoff.waiting(peer, f.meta.root));
+    if (waiting.length > 0) fail(new RingError('quota-exceeded', `${peer} had no room for ${waiting.length} files: backing off`));
+    await Promise.all(missing.filter((f) => !waiting.includes(f)).map(send));
     return failure === undefined ? { held, ahead } : { held, ahead, failure };
   }
 }
