@@ -4,53 +4,26 @@
  * against its own view of the ring: it promotes backups of ranges it now owns, pushes what it owns to its
  * backups, and hands files it should no longer own (or hold at all) to their owner before letting go.
  * A copy is only dropped after the owner and its backups have said they hold that version, so the copies never
- * fall to one on the way. Repairs wait in a queue, riskiest first (see RepairQueue).
+ * fall to one on the way. The copies themselves are made by Copies, riskiest first.
  */
 import { DIGEST_BATCH } from '../../constants';
 import { decideClaim, tombstoneExpired } from '../../trust/order';
 import type { WireMeta } from '../../wire/file-meta';
 import type { DigestEntry } from '../../wire/peer';
-import { RingError, errorCode, errorMessage } from '../errors';
+import { RingError, errorMessage } from '../errors';
 import { betweenRightIncl, distance } from '../id';
 import type { Handlers } from '../inbound';
-import { inParallel } from '../parallel';
-import { digestEntry } from '../records';
 import type { Address, FileMeta, Role, StoredFile } from '../types';
-import { inlineable } from './inline';
 import type { FileParts } from './parts';
-import { Confirmed } from './confirmed';
+import { Copies } from './copies';
 import { place } from './placement';
 import { OfferGate } from './offer-gate';
 import { Proofs } from './proof';
-import { QuotaBackoff, RepairQueue } from './repair-queue';
 
 /** Files relocated per round, so one round after a big membership change stays short. */
 const RELOCATIONS_PER_ROUND = 256;
-/** Digest batches in flight to one peer at once. */
-const PARALLEL_DIGESTS = 4;
-/** Offers of small files (they ride inside the offer) in flight to one peer at once. */
-const PARALLEL_INLINE_OFFERS = 16;
-/** Offers of larger files (each pulls its chunks) in flight to one peer at once. */
-const PARALLEL_OFFERS = 4;
-/** Offers of small files in flight from this node at once, to all peers. */
-const REPAIR_INLINE_CONCURRENCY = 32;
-/**
- * Offers of larger files in flight from this node at once: each one's chunks are read from our store and
- * sent by us, so two peers' worth keeps the links busy without starting more than the node can serve.
- */
-const REPAIR_CONCURRENCY = 2 * PARALLEL_OFFERS;
-/** Offer refusals that mean the peer holds something that beats ours: not a failure to retry. */
-const AHEAD: ReadonlySet<string> = new Set(['superseded', 'name-taken']);
-
 /** What a digest's receiver holds of an entry: that version, nothing it would not take, a newer one of that writer, or another writer's. */
 type Standing = 'held' | 'missing' | 'newer' | 'taken';
-
-/** What `ensureHeld` learnt: files `peer` holds exactly, files it holds something newer or another writer's of, and the first failure. */
-interface Outcome {
-  held: StoredFile[];
-  ahead: StoredFile[];
-  failure?: unknown;
-}
 
 export class Replication {
   private round = 0;
@@ -63,20 +36,14 @@ export class Replication {
   private relocating = false;
   private scanning = false;
   private again = false;
-  /** What peers said they hold of our files: repairs' risk, and the under-replication counts. */
-  private readonly confirmed = new Confirmed();
-  /** Copies we make, riskiest first; small files, which ride in their offer, queue apart. */
-  private readonly repairs = new RepairQueue(REPAIR_CONCURRENCY, PARALLEL_OFFERS);
-  private readonly inlineRepairs = new RepairQueue(REPAIR_INLINE_CONCURRENCY, PARALLEL_INLINE_OFFERS);
-
+  private readonly copies: Copies;
   private readonly proofs: Proofs;
   private readonly gate: OfferGate;
-  private readonly quotaBackoff: QuotaBackoff;
 
   constructor(private readonly parts: FileParts) {
+    this.copies = new Copies(parts);
     this.proofs = new Proofs(parts);
     this.gate = new OfferGate(parts.ctx, parts.local);
-    this.quotaBackoff = new QuotaBackoff(parts.ctx.clock);
   }
 
   handlers(): Pick<Handlers, 'digest' | 'offer' | 'replicas' | 'prove'> {
@@ -134,7 +101,7 @@ export class Replication {
     const { ctx } = this.parts;
     await this.backups.get(file.meta.root);
     const targets = ctx.routing.backupHolders();
-    const results = await Promise.all(targets.map((peer) => this.ensureHeld(peer, [file], 'backup')));
+    const results = await Promise.all(targets.map((peer) => this.copies.ensureHeld(peer, [file], 'backup')));
     const copies = 1 + results.filter((r) => r.held.length > 0).length;
     if (copies < 1 + targets.length) throw new RingError('all-replicas-failed', `${copies} of ${1 + targets.length} copies of ${file.meta.name} hold this version`);
     return copies;
@@ -161,7 +128,7 @@ export class Replication {
   /** Before a graceful leave: every file we hold goes to the peers that take our place (the first owns what we owned). */
   async handOver(successors: Address[]): Promise<void> {
     const { local } = this.parts;
-    await Promise.all(successors.map((peer, i) => this.ensureHeld(peer, local.all(), i === 0 ? 'file' : 'backup')));
+    await Promise.all(successors.map((peer, i) => this.copies.ensureHeld(peer, local.all(), i === 0 ? 'file' : 'backup')));
   }
 
   /** How what we hold of `entry`'s name stands against it (shared/trust/order decideClaim). */
@@ -180,7 +147,7 @@ export class Replication {
     const key = `push:${peer}`;
     if (this.inFlight.has(key)) return;
     this.inFlight.add(key);
-    void this.ensureHeld(peer, files, 'backup').finally(() => this.inFlight.delete(key));
+    void this.copies.ensureHeld(peer, files, 'backup').finally(() => this.inFlight.delete(key));
   }
 
   /**
@@ -224,7 +191,7 @@ export class Replication {
     await this.dropExpiredTombstones();
     const { owned, backedUp, misplaced } = place(local.all(), ctx.routing, (name) => ctx.keyOf(name));
     for (const file of owned) await local.setRole(file.meta.name, 'file');
-    this.confirmed.retain(new Set(local.all().map((f) => f.meta.root)));
+    this.copies.confirmed.retain(new Set(local.all().map((f) => f.meta.root)));
     await local.partials.prune((meta) => ctx.routing.roleOf(ctx.keyOf(meta.name)) !== 'none');
     this.report(owned);
     const version = local.version;
@@ -256,7 +223,7 @@ export class Replication {
     const key = `${role}:${peer}`;
     if (this.synced.get(key) === version || this.inFlight.has(key)) return;
     this.inFlight.add(key);
-    this.ensureHeld(peer, files, role)
+    this.copies.ensureHeld(peer, files, role)
       .then(({ failure }) => {
         if (failure === undefined) this.synced.set(key, version);
         else ctx.log.debug('replica-sync-failed', { peer, role, reason: errorMessage(failure) });
@@ -272,9 +239,9 @@ export class Replication {
   /** Under-replication of the files we own, repairs and partial copies, into NodeStats. */
   private report(owned: readonly StoredFile[]): void {
     const { ctx, local } = this.parts;
-    Object.assign(ctx.stats, this.confirmed.underReplication(owned, ctx.routing.backupHolders(), ctx.config.r), {
+    Object.assign(ctx.stats, this.copies.confirmed.underReplication(owned, ctx.routing.backupHolders(), ctx.config.r), {
       partialFiles: local.partials.count,
-      repairsQueued: this.repairs.size + this.inlineRepairs.size,
+      repairsQueued: this.copies.queued,
     });
   }
 
@@ -285,7 +252,7 @@ export class Replication {
     await Promise.all(
       [...byOwner].map(async ([owner, { replicas, files }]) => {
         // Only what the owner is known to hold is let go; the rest waits for the next round.
-        const { held, failure } = await this.ensureHeld(owner, files, 'file');
+        const { held, failure } = await this.copies.ensureHeld(owner, files, 'file');
         if (failure !== undefined) ctx.log.debug('relocate-failed', { owner, files: files.length, reason: errorMessage(failure) });
         const droppable = await this.heldByBackups(owner, replicas, held);
         const dropped: StoredFile[] = [];
@@ -311,7 +278,7 @@ export class Replication {
     let confirmed = await this.proven(owner, files.filter((f) => ctx.routing.roleOf(ctx.keyOf(f.meta.name)) === 'none'));
     for (const backup of replicas.slice(1, ctx.config.r).filter((a) => a !== ctx.address && a !== owner)) {
       if (confirmed.length === 0) break;
-      const { held } = await this.ensureHeld(backup, confirmed, 'backup');
+      const { held } = await this.copies.ensureHeld(backup, confirmed, 'backup');
       confirmed = await this.proven(backup, confirmed.filter((f) => held.includes(f)));
     }
     return new Set(confirmed);
@@ -366,60 +333,5 @@ export class Replication {
     await local.remove(name);
     this.gate.droppedCopy(root);
     return true;
-  }
-
-  /**
-   * Makes `peer` hold these versions: it says which it lacks, and pulls each of those from us (small ones
-   * ride in the offer). `hint` is the role it takes them in if it cannot tell. Resolves to the files `peer`
-   * is now known to hold exactly, those it holds something that beats (a newer version, another writer's
-   * record: those it pushes back itself), and the first failure if any file could not be asked about or sent.
-   */
-  private async ensureHeld(peer: Address, files: StoredFile[], hint: Role): Promise<Outcome> {
-    const { ctx, rpc, offers } = this.parts;
-    const held: StoredFile[] = [];
-    const ahead: StoredFile[] = [];
-    const missing: StoredFile[] = [];
-    let failure: unknown;
-    const fail = (err: unknown) => (failure ??= err);
-    const batches = Array.from({ length: Math.ceil(files.length / DIGEST_BATCH) }, (_, i) => files.slice(i * DIGEST_BATCH, (i + 1) * DIGEST_BATCH));
-    await inParallel(
-      batches.map((batch) => async () => {
-        const entries = batch.map((f) => digestEntry(f.meta));
-        // Bulk requests, many in flight: failure detection is the heartbeats' job, not theirs.
-        const { reply } = await rpc.request(peer, { type: 'digest', entries }, { suspect: false });
-        for (const file of batch) {
-          const lacks = reply.names.includes(file.meta.name);
-          const isAhead = !lacks && reply.ahead?.includes(file.meta.name) === true;
-          (lacks ? missing : isAhead ? ahead : held).push(file);
-          if (lacks) this.confirmed.lacks(file.meta.root, peer);
-          else if (!isAhead) this.confirmed.holds(file.meta.root, peer);
-        }
-      }),
-      PARALLEL_DIGESTS,
-    ).catch(fail);
-    const { confirmed, quotaBackoff } = this;
-    const send = (file: StoredFile) =>
-      (inlineable(file.meta) ? this.inlineRepairs : this.repairs)
-        .add({
-          peer,
-          risk: () => confirmed.risk(file.meta.root),
-          chunks: file.meta.chunks,
-          run: () => offers.send(peer, file.meta, { role: hint, sources: [ctx.address], replicate: false, suspect: false }).then(() => undefined),
-        })
-        .then(
-          () => {
-            quotaBackoff.settled(peer, file.meta.root, undefined);
-            confirmed.holds(file.meta.root, peer);
-            held.push(file);
-          },
-          (err: unknown) => {
-            quotaBackoff.settled(peer, file.meta.root, errorCode(err));
-            return AHEAD.has(errorCode(err) ?? '') ? void ahead.push(file) : fail(err);
-          },
-        );
-    const waiting = missing.filter((f) => quotaBackoff.waiting(peer, f.meta.root));
-    if (waiting.length > 0) fail(new RingError('quota-exceeded', `${peer} had no room for ${waiting.length} files: backing off`));
-    await Promise.all(missing.filter((f) => !waiting.includes(f)).map(send));
-    return failure === undefined ? { held, ahead } : { held, ahead, failure };
   }
 }
