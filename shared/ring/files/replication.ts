@@ -52,6 +52,11 @@ interface Outcome {
   failure?: unknown;
 }
 
+/** `files` in runs of DIGEST_BATCH, the most one digest or proof request names. */
+function digestBatches(files: StoredFile[]): StoredFile[][] {
+  return Array.from({ length: Math.ceil(files.length / DIGEST_BATCH) }, (_, i) => files.slice(i * DIGEST_BATCH, (i + 1) * DIGEST_BATCH));
+}
+
 export class Replication {
   private round = 0;
   /** Backups being made of files put to us as owner, by root: a putter's 'replicas' request waits on them. */
@@ -319,8 +324,7 @@ export class Replication {
 
   /** Those of `files` that `peer` proves it holds, one challenge per digest batch. */
   private async proven(peer: Address, files: StoredFile[]): Promise<StoredFile[]> {
-    const batches = Array.from({ length: Math.ceil(files.length / DIGEST_BATCH) }, (_, i) => files.slice(i * DIGEST_BATCH, (i + 1) * DIGEST_BATCH));
-    return (await Promise.all(batches.map((batch) => this.proofs.proven(peer, batch)))).flat();
+    return (await Promise.all(digestBatches(files).map((batch) => this.proofs.proven(peer, batch)))).flat();
   }
 
   /**
@@ -381,9 +385,8 @@ export class Replication {
     const missing: StoredFile[] = [];
     let failure: unknown;
     const fail = (err: unknown) => (failure ??= err);
-    const batches = Array.from({ length: Math.ceil(files.length / DIGEST_BATCH) }, (_, i) => files.slice(i * DIGEST_BATCH, (i + 1) * DIGEST_BATCH));
     await inParallel(
-      batches.map((batch) => async () => {
+      digestBatches(files).map((batch) => async () => {
         const entries = batch.map((f) => digestEntry(f.meta));
         // Bulk requests, many in flight: failure detection is the heartbeats' job, not theirs.
         const { reply } = await rpc.request(peer, { type: 'digest', entries }, { suspect: false });
