@@ -58,7 +58,9 @@ export class Lookup {
       hops++;
       let reply: ReplyTo<'find'>;
       try {
-        ({ reply } = await this.rpc.request(current, { type: 'find', key: key.toString(16) }, { signal }));
+        // A peer we never heard from that fails is not suspected, so not remembered: a made-up id named in a
+        // reply would otherwise be dialled by reunite for ever (../shared/repro/fake-next-hops.mts).
+        ({ reply } = await this.rpc.request(current, { type: 'find', key: key.toString(16) }, { signal, suspect: this.ctx.routing.hasHeard(current) }));
       } catch (err) {
         if (errorCode(err) === 'aborted') throw err;
         lastError = err;

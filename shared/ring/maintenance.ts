@@ -73,7 +73,8 @@ export class Maintenance {
 
   /** The transport says `peer` is gone (its link closed, or the signaling server saw it leave). */
   peerDown(peer: Address): void {
-    if (!this.ctx.joined) return;
+    // A 'peer-left' naming an id that never spoke to us is someone's word only: suspecting it would have reunite dial it.
+    if (!this.ctx.joined || !this.ctx.routing.hasHeard(peer)) return;
     this.ctx.routing.suspect(peer, true);
     if (peer === this.ctx.routing.predecessor) void this.checkPredecessor();
     if (this.ctx.routing.successors.includes(peer)) void this.stabilize();
@@ -250,7 +251,7 @@ export class Maintenance {
   private async believed(claimed: Address[]): Promise<Address[]> {
     const { routing, address } = this.ctx;
     const answers = await Promise.all(
-      claimed.map((peer) => peer === address || routing.hasHeard(peer) || this.rpc.request(peer, { type: 'ping' }).then(() => true, () => false)),
+      claimed.map((peer) => peer === address || routing.hasHeard(peer) || this.rpc.request(peer, { type: 'ping' }, { suspect: false }).then(() => true, () => false)),
     );
     const firstSilent = answers.indexOf(false);
     return firstSilent < 0 ? claimed : claimed.slice(0, firstSilent);

@@ -67,9 +67,7 @@ export class Routing {
     this.failures.set(peer, failures);
     if (!certain && failures < SUSPECT_AFTER_FAILURES) return;
     this.suspects.set(peer, this.clock.now() + this.suspicionMs);
-    // Only a peer that once answered is worth trying again: a made-up id named in a reply or a 'peer-left'
-    // would otherwise be dialled by reunite for ever (../shared/repro/fake-next-hops.mts).
-    if (this.heard.has(peer)) this.remember(peer);
+    this.remember(peer);
     this.fingers.forEach((f, i) => {
       if (f === peer) this.fingers[i] = null;
     });

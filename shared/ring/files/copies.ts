@@ -36,6 +36,11 @@ export interface Outcome {
   failure?: unknown;
 }
 
+/** `files` in runs of DIGEST_BATCH, the most one digest or proof request names. */
+export function digestBatches(files: StoredFile[]): StoredFile[][] {
+  return Array.from({ length: Math.ceil(files.length / DIGEST_BATCH) }, (_, i) => files.slice(i * DIGEST_BATCH, (i + 1) * DIGEST_BATCH));
+}
+
 export class Copies {
   /** What peers said they hold of our files: repairs' risk, and the under-replication counts. */
   readonly confirmed = new Confirmed();
@@ -66,9 +71,8 @@ export class Copies {
     const missing: StoredFile[] = [];
     let failure: unknown;
     const fail = (err: unknown) => (failure ??= err);
-    const batches = Array.from({ length: Math.ceil(files.length / DIGEST_BATCH) }, (_, i) => files.slice(i * DIGEST_BATCH, (i + 1) * DIGEST_BATCH));
     await inParallel(
-      batches.map((batch) => async () => {
+      digestBatches(files).map((batch) => async () => {
         const entries = batch.map((f) => digestEntry(f.meta));
         // Bulk requests, many in flight: failure detection is the heartbeats' job, not theirs.
         const { reply } = await rpc.request(peer, { type: 'digest', entries }, { suspect: false });

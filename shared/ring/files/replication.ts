@@ -15,7 +15,7 @@ import { betweenRightIncl, distance } from '../id';
 import type { Handlers } from '../inbound';
 import type { Address, FileMeta, Role, StoredFile } from '../types';
 import type { FileParts } from './parts';
-import { Copies } from './copies';
+import { Copies, digestBatches } from './copies';
 import { place } from './placement';
 import { OfferGate } from './offer-gate';
 import { Proofs } from './proof';
@@ -286,8 +286,7 @@ export class Replication {
 
   /** Those of `files` that `peer` proves it holds, one challenge per digest batch. */
   private async proven(peer: Address, files: StoredFile[]): Promise<StoredFile[]> {
-    const batches = Array.from({ length: Math.ceil(files.length / DIGEST_BATCH) }, (_, i) => files.slice(i * DIGEST_BATCH, (i + 1) * DIGEST_BATCH));
-    return (await Promise.all(batches.map((batch) => this.proofs.proven(peer, batch)))).flat();
+    return (await Promise.all(digestBatches(files).map((batch) => this.proofs.proven(peer, batch)))).flat();
   }
 
   /**
