@@ -103,6 +103,15 @@ describe(`listing the files of a ring of ${PEERS} peers`, () => {
     expect((await list({ prefix: 'nothing-here/' })).result.entries).toEqual([]);
   });
 
+  it("leaves deleted files out, and names each file's writer by its fingerprint", async () => {
+    const gone = names.find((n) => n.startsWith('docs/'))!;
+    const signer = sim.peer(sim.replicasOf(gone)[0]!).node.stored(gone)!.signed!.record.writer;
+    const writer = sim.live().find((p) => p.node.writer === signer)!;
+    await sim.clock.drive(writer.node.delete(gone), LIMIT_MS);
+    const { result } = await list({ prefix: 'docs/', limit: FILES });
+    expect(result.entries.map((e) => e.name)).toEqual(names.filter((n) => n.startsWith('docs/') && n !== gone));
+    for (const entry of result.entries) expect(entry.writer).toMatch(/^[0-9a-f]{4}(-[0-9a-f]{4}){3}$/);
+  });
 });
 
 describe('listing owners that hold more than a page', () => {

@@ -8,8 +8,10 @@
 import { LIST_PAGE, OPERATION_ATTEMPTS } from '../../constants';
 import type { ListRequest, ListedFile, ReplyTo } from '../../wire/peer';
 import { RingError, errorCode, errorMessage } from '../errors';
+import { fingerprintOf } from '../../trust/identity';
 import { betweenRightIncl } from '../id';
 import type { Handlers } from '../inbound';
+import { isTombstone } from '../records';
 import type { Address } from '../types';
 import type { FileParts } from './parts';
 
@@ -114,8 +116,8 @@ export class Listing {
     const to = req.to === undefined ? undefined : BigInt('0x' + req.to);
     const mine = local
       .all()
-      .filter((f) => f.role === 'file' && (req.prefix === undefined || f.meta.name.startsWith(req.prefix)))
-      .map((f) => ({ key: ctx.keyOf(f.meta.name), name: f.meta.name, size: f.meta.size }))
+      .filter((f) => f.role === 'file' && !isTombstone(f.meta) && (req.prefix === undefined || f.meta.name.startsWith(req.prefix)))
+      .map((f) => ({ key: ctx.keyOf(f.meta.name), name: f.meta.name, size: f.meta.size, writer: f.meta.signed?.record.writer }))
       .filter(({ key, name }) => {
         if (predKey !== undefined && !betweenRightIncl(key, predKey, ctx.key)) return false;
         if (to !== undefined && key > to) return false;
@@ -125,10 +127,10 @@ export class Listing {
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const files: ListedFile[] = [];
     let bytes = 0;
-    for (const { name, size } of mine) {
+    for (const { name, size, writer } of mine) {
       bytes += encoder.encode(name).length;
       if (files.length >= req.limit || (files.length > 0 && bytes > LIST_REPLY_BYTES)) break;
-      files.push({ name, size });
+      files.push(writer === undefined ? { name, size } : { name, size, writer: fingerprintOf(writer) });
     }
     return { type: 'listed', files, more: files.length < mine.length, successor: routing.successor };
   }
