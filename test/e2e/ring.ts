@@ -93,6 +93,9 @@ export function ringErrors(peers: PeerState[]): string[] {
 }
 
 /** Where each file is against where it must be: the owner's files and the next r - 1 peers' backups, nowhere else. */
+/** Errors a placement timeout names. */
+const PLACEMENT_ERRORS_SHOWN = 20;
+
 export function placementErrors(peers: PeerState[], names: string[], r = DEFAULT_REPLICAS): string[] {
   const ring = expectedRing(peers);
   const errors: string[] = [];
@@ -120,12 +123,17 @@ export function waitForRing(pages: InPage[], timeoutMs = SETTLE_MS.join): Promis
   return waitFor(() => states(pages), (s) => ringErrors(s).length === 0, { timeoutMs, what: 'successor/predecessor pointers to match the ring sorted by key' });
 }
 
-export function waitForPlacement(pages: InPage[], names: string[], timeoutMs: number): Promise<PeerState[]> {
-  return waitFor(
-    () => states(pages),
-    (s) => ringErrors(s).length === 0 && placementErrors(s, names).length === 0,
-    { timeoutMs, what: `every file on its owner plus ${DEFAULT_REPLICAS - 1} backups` },
-  );
+export async function waitForPlacement(pages: InPage[], names: string[], timeoutMs: number): Promise<PeerState[]> {
+  const what = `every file on its owner plus ${DEFAULT_REPLICAS - 1} backups`;
+  try {
+    return await waitFor(() => states(pages), (s) => ringErrors(s).length === 0 && placementErrors(s, names).length === 0, { timeoutMs, what });
+  } catch (err) {
+    // The whole state is too long to read in a log: name what is wrong instead, first things first.
+    const last = await states(pages).catch(() => null);
+    if (!last) throw err;
+    const errors = [...ringErrors(last), ...placementErrors(last, names)];
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${errors.length} errors, the first ${PLACEMENT_ERRORS_SHOWN}: ${errors.slice(0, PLACEMENT_ERRORS_SHOWN).join('; ')}`);
+  }
 }
 
 /** Builds a ring of the given tabs, joined one at a time through the first. */

@@ -37,7 +37,7 @@ export const MARKER_BYTES = 32;
 export const MARKER_EVERY = 64 * 1024;
 
 /** Puts `size` random bytes marked with a random marker from `page`; never throws in the page. */
-export function putMarked(page: Page, name: string, size: number, options: { private?: boolean } = {}): Promise<Outcome<PutReport>> {
+export function putMarked(page: Page, name: string, size: number, options: { private?: boolean; replicated?: boolean } = {}): Promise<Outcome<PutReport>> {
   return page.evaluate(
     async ({ name, size, options, markerBytes, every }) => {
       const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');

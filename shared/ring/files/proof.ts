@@ -6,6 +6,7 @@
  */
 import { PROOF_CHUNKS } from '../../constants';
 import type { ProveItem } from '../../wire/peer';
+import { errorMessage } from '../errors';
 import { toHex } from '../id';
 import type { Handlers } from '../inbound';
 import type { Address, StoredFile } from '../types';
@@ -31,17 +32,19 @@ export class Proofs {
     if (withChunks.length === 0) return [...files];
     const nonce = toHex(Uint8Array.from({ length: 16 }, () => Math.floor(ctx.random() * 256)));
     const items = withChunks.map((f) => ({ root: f.meta.root, indexes: this.pick(f.meta.chunks) }));
+    let reason = 'wrong digest';
     try {
       const [expected, { reply }] = await Promise.all([
         this.answer(nonce, items),
         rpc.request(peer, { type: 'prove', nonce, items }, { timeoutMs: rpc.transferRequestTimeout(), suspect: false }),
       ]);
       if (reply.digest === expected) return [...files];
-    } catch {
+    } catch (err) {
       // No proof is a failed proof.
+      reason = errorMessage(err);
     }
     ctx.stats.failedProofs++;
-    ctx.log.warn('proof-failed', { peer, files: files.length });
+    ctx.log.warn('proof-failed', { peer, files: files.length, reason });
     return [];
   }
 
