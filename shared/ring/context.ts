@@ -45,7 +45,7 @@ export interface NodeStats extends UnderReplication {
   rateLimited: number;
   /** Offers refused: of files we are no replica of from a non-neighbour, over a sender's byte budget, or over our storage. */
   refusedOffers: number;
-  /** Proofs of holding that failed: a peer said it holds a file it could not prove it holds (no copy was dropped). */
+  /** Files a peer said it holds but did not prove it holds when asked (files/proof): no copy of them was dropped. */
   failedProofs: number;
   /** Ids named by others (find replies) that a lookup did not contact, having never heard from them. */
   skippedHops: number;

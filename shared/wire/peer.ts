@@ -29,8 +29,8 @@ export type PeerRequest =
   | { type: 'chunk'; root: string; index: number }
   | { type: 'meta'; name: string }
   /**
-   * Proof of holding, asked before we drop a copy on the word of the peers that hold the others: the digest of
-   * `nonce` followed by the chunks named, file after file, which only a holder of the bytes can compute.
+   * Proof of holding, asked before we drop a copy on the word of the peers that hold the others: for each item,
+   * the digest of `nonce` followed by the chunks named, which only a holder of the bytes can compute.
    */
   | { type: 'prove'; nonce: string; items: ProveItem[] }
   /** Files this owner holds in its own range, in key order: one page of a walk around the ring (ring/files/list.ts). */
@@ -68,7 +68,8 @@ export type PeerReply =
   | { type: 'chunk' }
   | { type: 'meta'; meta: WireMeta | null }
   | { type: 'hashes' }
-  | { type: 'proof'; digest: string }
+  /** One digest per item asked, in order; null for an item the peer cannot answer (it does not hold those bytes). */
+  | { type: 'proof'; digests: Array<string | null> }
   | { type: 'listed'; files: ListedFile[]; more: boolean; successor: Address };
 
 /** The replies each request may get: a requester decodes its reply against this one map. */
@@ -236,7 +237,8 @@ export function parseReply<K extends PeerReply['type']>(body: unknown, expected:
       case 'meta':
         return { type: 'meta', meta: b.meta === null ? null : parseSignedMeta(b.meta) } as Extract<PeerReply, { type: K }>;
       case 'proof':
-        return { type: 'proof', digest: hash(b.digest, 'digest') } as Extract<PeerReply, { type: K }>;
+        check(Array.isArray(b.digests) && b.digests.length <= DIGEST_BATCH, `digests must be a list of at most ${DIGEST_BATCH}`);
+        return { type: 'proof', digests: b.digests.map((d, i) => (d === null ? null : hash(d, `digests[${i}]`))) } as Extract<PeerReply, { type: K }>;
       case 'listed':
         return parseListed(b) as Extract<PeerReply, { type: K }>;
     }

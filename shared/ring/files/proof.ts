@@ -1,8 +1,12 @@
 /**
  * Proof of holding. Before a node drops its copy of a file because others say they hold it, each of them must
- * answer a challenge: the digest of a fresh nonce followed by a few chunks chosen at random, which it cannot
- * compute without those bytes (a liar that answers a digest with "nothing missing" fails here:
- * ../shared/repro/sybil-delete.mts). The asker holds the bytes, so it checks the answer itself.
+ * answer a challenge: per file, the digest of a fresh nonce followed by a few chunks chosen at random, which it
+ * cannot compute without those bytes (a liar that answers a digest with "nothing missing" fails here:
+ * ../shared/repro/sybil-delete.mts). The asker holds the bytes, so it checks each answer itself.
+ *
+ * Each file is answered on its own: one challenge covering a whole batch failed for all of it when the peer
+ * lacked one file (it had just been replaced, or was still arriving), and the same batch was asked again every
+ * round, so none of its copies was ever let go (the churn run's placement never settled: 302 failed proofs).
  */
 import { PROOF_CHUNKS } from '../../constants';
 import type { ProveItem } from '../../wire/peer';
@@ -17,35 +21,39 @@ export class Proofs {
 
   handlers(): Pick<Handlers, 'prove'> {
     return {
-      prove: async (_from, req) => ({ body: { type: 'proof', digest: await this.answer(req.nonce, req.items) } }),
+      prove: async (_from, req) => ({
+        body: { type: 'proof', digests: await Promise.all(req.items.map((item) => this.answer(req.nonce, item).catch(() => null))) },
+      }),
     };
   }
 
-  /**
-   * Those of `files` that `peer` proves it holds: all of them, or none when its answer is wrong or missing
-   * (one challenge covers them all, so a failure does not say which; they wait for the next round).
-   */
+  /** Those of `files` (at most DIGEST_BATCH) that `peer` proves it holds; a wrong or missing answer proves nothing. */
   async proven(peer: Address, files: readonly StoredFile[]): Promise<StoredFile[]> {
     const { ctx, rpc } = this.parts;
-    const withChunks = files.filter((f) => f.meta.chunks > 0);
     // A tombstone has no bytes to prove: its signed record is all there is, and that a liar can show too.
-    if (withChunks.length === 0) return [...files];
+    const withChunks = files.filter((f) => f.meta.chunks > 0);
+    const proven = files.filter((f) => f.meta.chunks === 0);
+    if (withChunks.length === 0) return proven;
     const nonce = toHex(Uint8Array.from({ length: 16 }, () => Math.floor(ctx.random() * 256)));
     const items = withChunks.map((f) => ({ root: f.meta.root, indexes: this.pick(f.meta.chunks) }));
-    let reason = 'wrong digest';
+    let failure = 'wrong digest';
     try {
       const [expected, { reply }] = await Promise.all([
-        this.answer(nonce, items),
+        Promise.all(items.map((item) => this.answer(nonce, item))),
         rpc.request(peer, { type: 'prove', nonce, items }, { timeoutMs: rpc.transferRequestTimeout(), suspect: false }),
       ]);
-      if (reply.digest === expected) return [...files];
+      withChunks.forEach((file, i) => {
+        if (reply.digests[i] === expected[i]) proven.push(file);
+      });
     } catch (err) {
-      // No proof is a failed proof.
-      reason = errorMessage(err);
+      failure = errorMessage(err);
     }
-    ctx.stats.failedProofs++;
-    ctx.log.warn('proof-failed', { peer, files: files.length, reason });
-    return [];
+    const failed = files.length - proven.length;
+    if (failed > 0) {
+      ctx.stats.failedProofs += failed;
+      ctx.log.warn('proof-failed', { peer, files: failed, of: files.length, reason: failure });
+    }
+    return proven;
   }
 
   /** PROOF_CHUNKS distinct chunk indexes of a file of `chunks`, at random (all of them if fewer). */
@@ -55,10 +63,10 @@ export class Proofs {
     return [...picked];
   }
 
-  private async answer(nonce: string, items: readonly ProveItem[]): Promise<string> {
+  /** The digest of `nonce`, the root and the chunks `item` names, read from what we hold (throws when we do not). */
+  private async answer(nonce: string, item: ProveItem): Promise<string> {
     const { ctx, local } = this.parts;
-    const pieces: Uint8Array[] = [new TextEncoder().encode(nonce)];
-    for (const { root, indexes } of items) for (const i of indexes) pieces.push(await local.chunk(root, i, 0));
+    const pieces = [new TextEncoder().encode(`${nonce}:${item.root}`), ...(await Promise.all(item.indexes.map((i) => local.chunk(item.root, i, 0))))];
     const all = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
     let at = 0;
     for (const p of pieces) {
