@@ -250,7 +250,7 @@ test('10 tabs under 60 s of crashes, closes, reloads and freezes lose no stored 
       90_000,
     ).then(
       () => true,
-      (err: Error) => (logEvent('churn-placement-failed', { message: err.message.slice(0, 2000) }), false),
+      (err: Error) => (logEvent('churn-placement-failed', { message: err.message.slice(0, 4000) }), false),
     );
     const settleMs = Date.now() - settleStart;
     logEvent('churn-placement', { placed, ms: settleMs });

@@ -92,10 +92,10 @@ export function ringErrors(peers: PeerState[]): string[] {
   return errors;
 }
 
-/** Where each file is against where it must be: the owner's files and the next r - 1 peers' backups, nowhere else. */
 /** Errors a placement timeout names. */
 const PLACEMENT_ERRORS_SHOWN = 20;
 
+/** Where each file is against where it must be: the owner's files and the next r - 1 peers' backups, nowhere else. */
 export function placementErrors(peers: PeerState[], names: string[], r = DEFAULT_REPLICAS): string[] {
   const ring = expectedRing(peers);
   const errors: string[] = [];
@@ -132,7 +132,11 @@ export async function waitForPlacement(pages: InPage[], names: string[], timeout
     const last = await states(pages).catch(() => null);
     if (!last) throw err;
     const errors = [...ringErrors(last), ...placementErrors(last, names)];
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${errors.length} errors, the first ${PLACEMENT_ERRORS_SHOWN}: ${errors.slice(0, PLACEMENT_ERRORS_SHOWN).join('; ')}`);
+    // Each peer in key order as `host<pred|succ>` (8 characters each): enough to see a ring that does not close.
+    const ring = expectedRing(last).map((p) => `${p.host.slice(0, 8)}<${p.predecessor.slice(0, 8)}|${p.successor.slice(0, 8)}>${p.joined ? '' : '(not joined)'}`);
+    throw new Error(
+      `timed out after ${timeoutMs} ms waiting for ${what}: ${errors.length} errors, the first ${PLACEMENT_ERRORS_SHOWN}: ${errors.slice(0, PLACEMENT_ERRORS_SHOWN).join('; ')}; the ring: ${ring.join(' ')}`,
+    );
   }
 }
 
