@@ -23,6 +23,7 @@ import { LinkBudget } from './link-budget';
 import { LinkTrimmer } from './link-trimmer';
 import { loopback, type Handler } from './loopback';
 import { PeerLink } from './peer-link';
+import { RelayAuth } from './relay-auth';
 import { SignalPaths, refusal, type Refusal } from './signal-paths';
 import type { PeerTransport, PeerTransportOptions, SignalChannel } from './transport-contract';
 import { TransportError } from './transport-error';
@@ -72,6 +73,7 @@ class WebRtcTransport implements PeerTransport {
       server: this.signalClient,
       clock: this.clock,
       log: this.log,
+      auth: new RelayAuth(this.signalClient.peerKey, () => this.clock.now()),
       openLinks: () => this.openLinks(),
       current: (peer) => this.links.get(peer),
       restart: (link, why) => {
@@ -353,10 +355,11 @@ class WebRtcTransport implements PeerTransport {
     if (!parsed.ok) return this.refuse(link, frame.id, refusal('bad-control', 'bad-message', parsed.reason, { reason: parsed.reason }));
     const msg = parsed.value;
     if (msg.type === BYE_TYPE) return this.trimmer.onBye(link, frame.id);
-    const outcome = this.paths.received(link, msg);
-    if (!outcome.ok) return this.refuse(link, frame.id, outcome);
-    link.reply(frame.id, { body: { type: 'ok' } });
-    if (outcome.signal) this.onSignal(msg.from, outcome.signal, 'overlay');
+    void this.paths.received(link, msg).then((outcome) => {
+      if (!outcome.ok) return this.refuse(link, frame.id, outcome);
+      link.reply(frame.id, { body: { type: 'ok' } });
+      if (outcome.signal) this.onSignal(msg.from, outcome.signal, 'overlay');
+    });
   }
 
   private refuse(link: Link, id: number, why: Refusal): void {
