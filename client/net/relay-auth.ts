@@ -6,9 +6,9 @@
  * shared/trust/peer-id) and the signature holds. A signed signal replayed later is refused too: each origin
  * numbers its signals, and a hop remembers the numbers it has taken.
  *
- * The cost, measured in this repo's unit tests (test/client/relay-auth.test.ts prints it): one signature per
- * signal sent and one check per hop past the first, under a millisecond each in WebCrypto; a relay grows by
- * ~190 bytes (key, nonce, seq, signature).
+ * The cost (test/client/relay-auth.test.ts prints it): one signature per signal sent and one check per hop
+ * past the first; Ed25519 in Node on this 2-core machine under load took 0.16 ms to sign and 1.9 ms to check,
+ * and a connection relays a few dozen signals. A relay grows by ~190 bytes (key, nonce, seq, signature).
  */
 import type { Address } from '../../shared/ring/types';
 import { fromBase64url, toBase64url } from '../../shared/trust/bytes';
