@@ -180,7 +180,8 @@ test('a lying tab neither empties honest tabs with made-up predecessors nor brea
     const refused = (s: typeof before, reason: string) => s.dropped[reason] ?? 0;
     const forged = refused(afterStats, 'relay-forged') - refused(before, 'relay-forged');
     const wrongKey = refused(afterStats, 'relay-wrong-key') - refused(before, 'relay-wrong-key');
-    expect({ forged, wrongKey }).toEqual({ forged: spoofs / 2, wrongKey: spoofs / 2 });
+    expect(forged + wrongKey, 'spoofs refused and counted').toBe(spoofs);
+    expect(Math.min(forged, wrongKey), 'spoofs of each kind').toBeGreaterThanOrEqual(claimed.length);
     // Taken, every spoof would have replaced a link (spoofs new links). The first run counted 62 new links over
     // 292 spoofs with the lies still on: dials of the made-up predecessors, which (a) leaves the liar telling.
     // With the lies off, what is left is the odd dial of an id learned before.
