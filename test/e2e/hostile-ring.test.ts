@@ -10,8 +10,9 @@
  *     signature it could not make). Each is refused and counted, no link is replaced, and the download ends
  *     byte-identical.
  *
- * (b), the offer flood against a small quota, is not here yet: the browser node does not wire its storage
- * estimate into the offer gate (client/dht), see the report of branch htabs.
+ * (b), the offer flood against a small quota, is not here yet: the browser node passes no storage estimate
+ * to the offer gate (client/dht/browser-dht.ts wires no `storageEstimate`), so a tab does not check its quota
+ * before it pulls an offered file; issue 18 still asks for it.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { expect, test } from 'vitest';
