@@ -8,6 +8,7 @@ import { decodeFrame, encodeFrame, encodeFrameHead, FrameKind, isPart, PartJoine
 import type { SignalData } from '../../shared/wire/signal';
 import { isString } from '../../shared/wire/validate';
 import type { Link, LinkHooks, LinkOptions, LinkState, SignalPath } from './link';
+import { MAX_ERROR_CODE_LENGTH, MAX_ERROR_MESSAGE_LENGTH, PendingRequests } from './pending-requests';
 import { SendQueue, message, withData, type Outgoing, MAX_QUEUED_BYTES } from './send-queue';
 import SimplePeer, { type PeerInstance, type PeerSignalData } from './simple-peer';
 import { TransportError } from './transport-error';
@@ -18,16 +19,8 @@ import { TransportError } from './transport-error';
  * neither handlers nor memory.
  */
 export const MAX_INCOMING_REQUESTS = 256;
-/** Longest error text sent back to a requester. */
-export const MAX_ERROR_MESSAGE_LENGTH = 1024;
-const MAX_ERROR_CODE_LENGTH = 64;
 /** How often a link waiting to close checks whether its last frames have left. */
 const IDLE_CHECK_MS = 100;
-
-interface Pending {
-  resolve(reply: Envelope): void;
-  reject(err: Error): void;
-}
 
 /** The parts of simple-peer 9 it does not type: the RTCDataChannel and the RTCPeerConnection. */
 interface SimplePeerInternals {
@@ -61,9 +54,8 @@ export class PeerLink implements Link {
   private settleOpening!: (err?: Error) => void;
   private readonly clock: Clock;
   private readonly connectTimer: TimerHandle;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending: PendingRequests;
   private readonly queue = new SendQueue();
-  private nextId = 0;
   private incoming = 0;
   private frameLimit = MAX_FRAME_BYTES;
   private readonly parts = new PartJoiner();
@@ -76,6 +68,7 @@ export class PeerLink implements Link {
     this.path = opts.path;
     this.hooks = opts.hooks;
     this.clock = opts.clock;
+    this.pending = new PendingRequests(opts.peer, opts.clock);
     this.lastUsed = opts.clock.now();
     this.opening = new Promise<void>((resolve, reject) => {
       this.settleOpening = (err) => (err ? reject(err) : resolve());
@@ -160,43 +153,18 @@ export class PeerLink implements Link {
 
   /** Sends a request on the open link; its timeout starts now. */
   request(msg: Envelope, opts: RequestOptions): Promise<Envelope> {
-    return new Promise<Envelope>((resolve, reject) => {
-      if (this.current !== 'open') return reject(new TransportError('unreachable', `link to ${this.peer} is ${this.current}`));
-      if (opts.signal?.aborted) return reject(new TransportError('aborted', `request ${msg.body.type} to ${this.peer} aborted`));
-      const id = this.allocateId();
-      let head: Uint8Array;
-      try {
-        head = encodeFrameHead({ kind: FrameKind.request, id, body: msg.body, data: msg.data }, this.frameLimit);
-      } catch (err) {
-        return reject(new TransportError('bad-message', `request ${String(msg.body?.type)} to ${this.peer}: ${(err as Error).message}`));
-      }
-      const finish = () => {
-        this.clock.clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-        this.pending.delete(id);
-        this.queue.remove(id);
-      };
-      const onAbort = () => {
-        finish();
-        reject(new TransportError('aborted', `request ${msg.body.type} to ${this.peer} aborted`));
-      };
-      const timer = this.clock.setTimeout(() => {
-        finish();
-        reject(new TransportError('timeout', `request ${msg.body.type} to ${this.peer} timed out after ${opts.timeoutMs} ms`));
-      }, opts.timeoutMs);
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, {
-        resolve: (reply) => {
-          finish();
-          resolve(reply);
-        },
-        reject: (err) => {
-          finish();
-          reject(err);
-        },
-      });
-      this.enqueue(withData(head, msg.data, { requestId: id }));
-    });
+    if (this.current !== 'open') return Promise.reject(new TransportError('unreachable', `link to ${this.peer} is ${this.current}`));
+    if (opts.signal?.aborted) return Promise.reject(new TransportError('aborted', `request ${msg.body.type} to ${this.peer} aborted`));
+    const id = this.pending.allocate();
+    let head: Uint8Array;
+    try {
+      head = encodeFrameHead({ kind: FrameKind.request, id, body: msg.body, data: msg.data }, this.frameLimit);
+    } catch (err) {
+      return Promise.reject(new TransportError('bad-message', `request ${String(msg.body?.type)} to ${this.peer}: ${(err as Error).message}`));
+    }
+    const reply = this.pending.wait(id, msg.body.type, opts, () => this.queue.remove(id));
+    this.enqueue(withData(head, msg.data, { requestId: id }));
+    return reply;
   }
 
   /**
@@ -242,7 +210,7 @@ export class PeerLink implements Link {
       this.clock.clearTimeout(this.closing.grace);
     }
     this.settleOpening(reason);
-    for (const waiter of [...this.pending.values()]) waiter.reject(reason);
+    this.pending.failAll(reason);
     this.queue.clear();
     this.incoming = 0;
     this.channel?.removeEventListener('bufferedamountlow', this.drain);
@@ -301,28 +269,7 @@ export class PeerLink implements Link {
       this.hooks.request(this, frame);
       return;
     }
-    const waiter = this.pending.get(frame.id);
-    if (!waiter) {
-      this.hooks.dropped('late-reply', { peer: this.peer, id: frame.id });
-      return;
-    }
-    if (frame.kind === FrameKind.reply) {
-      waiter.resolve(frame.data ? { body: frame.body, data: frame.data } : { body: frame.body });
-      return;
-    }
-    const { code, message } = frame.body;
-    waiter.reject(
-      new TransportError(
-        isString(code, MAX_ERROR_CODE_LENGTH, 1) ? code : 'remote-error',
-        `${this.peer}: ${isString(message, MAX_ERROR_MESSAGE_LENGTH) ? message : 'error reply without a message'}`,
-      ),
-    );
-  }
-
-  private allocateId(): number {
-    do this.nextId = (this.nextId + 1) >>> 0;
-    while (this.pending.has(this.nextId));
-    return this.nextId;
+    if (!this.pending.settle(frame)) this.hooks.dropped('late-reply', { peer: this.peer, id: frame.id });
   }
 
   private enqueue(item: Outgoing): void {

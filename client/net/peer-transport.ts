@@ -6,7 +6,7 @@
  * connection by sending simple-peer's `renegotiate` signal, so two tabs starting at once never build
  * two connections (simple-peer has no perfect negotiation).
  *
- * How signals travel is signal-paths.ts; which links close to stay within the connection budget, and how,
+ * How signals travel is signal-paths.ts; requests arriving on a link are link-requests.ts; which links close to stay within the connection budget, and how,
  * is link-trimmer.ts. Every timer runs on the injected clock, and links come from an injected factory
  * (PeerLink over WebRTC by default), so all of it runs in unit tests on fake links and virtual time.
  */
@@ -14,16 +14,16 @@ import { errorCode, errorMessage } from '../../shared/ring/errors';
 import { systemClock } from '../../shared/ring/system-clock';
 import { withTimeout } from '../../shared/ring/timers';
 import type { Address, Clock, Envelope, Logger, RequestOptions } from '../../shared/ring/types';
-import type { Frame } from '../../shared/wire/frame';
-import { BYE_TYPE, isLinkControl, parseLinkControl } from '../../shared/wire/overlay';
 import type { SignalData } from '../../shared/wire/signal';
 import type { LinkPolicy } from './connection-budget';
 import type { Link, LinkFactory, SignalPath } from './link';
 import { LinkBudget } from './link-budget';
 import { LinkTrimmer } from './link-trimmer';
 import { loopback, type Handler } from './loopback';
+import { LinkRequests } from './link-requests';
 import { PeerLink } from './peer-link';
-import { SignalPaths, refusal, type Refusal } from './signal-paths';
+import { RelayAuth } from './relay-auth';
+import { SignalPaths } from './signal-paths';
 import type { PeerTransport, PeerTransportOptions, SignalChannel } from './transport-contract';
 import { TransportError } from './transport-error';
 import { Drops, type TransportStats } from './transport-stats';
@@ -51,6 +51,7 @@ class WebRtcTransport implements PeerTransport {
   private readonly linkBudget: LinkBudget;
   private readonly paths: SignalPaths;
   private readonly trimmer: LinkTrimmer;
+  private readonly requests: LinkRequests;
   private closed = false;
   private readonly signalClient: SignalChannel;
   private readonly iceServers: RTCIceServer[];
@@ -72,6 +73,7 @@ class WebRtcTransport implements PeerTransport {
       server: this.signalClient,
       clock: this.clock,
       log: this.log,
+      auth: new RelayAuth(this.signalClient.peerKey, () => this.clock.now()),
       openLinks: () => this.openLinks(),
       current: (peer) => this.links.get(peer),
       restart: (link, why) => {
@@ -87,6 +89,14 @@ class WebRtcTransport implements PeerTransport {
       openLinks: () => this.openLinks(),
       isCurrent: (link) => this.links.get(link.peer) === link,
       release: (link) => this.release(link),
+    });
+    this.requests = new LinkRequests({
+      address: this.address,
+      handler: () => this.handler,
+      paths: this.paths,
+      trimmer: this.trimmer,
+      drops: this.drops,
+      signal: (from, data) => this.onSignal(from, data, 'overlay'),
     });
     this.unsubscribe = [
       this.signalClient.on('signal', ({ from, data }) => this.onSignal(from, data, 'server')),
@@ -220,7 +230,7 @@ class WebRtcTransport implements PeerTransport {
       clock: this.clock,
       hooks: {
         signal: (from, data) => this.paths.send(from, data),
-        request: (from, frame) => this.answer(from, frame),
+        request: (from, frame) => this.requests.answer(from, frame),
         opened: (opened) => {
           this.log.debug('link-open', { peer: opened.peer, initiator, path: opened.path, maxFrameBytes: opened.maxFrameBytes });
           if (!this.closed) this.trimmer.trim();
@@ -329,38 +339,5 @@ class WebRtcTransport implements PeerTransport {
         this.log.warn('peer-down-listener-failed', { peer, error: errorMessage(err) });
       }
     }
-  }
-
-  private answer(link: Link, frame: Frame): void {
-    if (isLinkControl(frame.body)) return this.control(link, frame);
-    const handler = this.handler;
-    if (!handler) {
-      link.replyError(frame.id, { code: 'unreachable', message: `${this.address} has no request handler` });
-      return;
-    }
-    const msg: Envelope = frame.data ? { body: frame.body, data: frame.data } : { body: frame.body };
-    Promise.resolve()
-      .then(() => handler(link.peer, msg))
-      .then(
-        (reply) => link.reply(frame.id, reply),
-        (err: unknown) => link.replyError(frame.id, { code: errorCode(err), message: errorMessage(err) }),
-      );
-  }
-
-  /** A relayed signal or a bye: answered here, never seen by the ring node. */
-  private control(link: Link, frame: Frame): void {
-    const parsed = parseLinkControl(frame.body);
-    if (!parsed.ok) return this.refuse(link, frame.id, refusal('bad-control', 'bad-message', parsed.reason, { reason: parsed.reason }));
-    const msg = parsed.value;
-    if (msg.type === BYE_TYPE) return this.trimmer.onBye(link, frame.id);
-    const outcome = this.paths.received(link, msg);
-    if (!outcome.ok) return this.refuse(link, frame.id, outcome);
-    link.reply(frame.id, { body: { type: 'ok' } });
-    if (outcome.signal) this.onSignal(msg.from, outcome.signal, 'overlay');
-  }
-
-  private refuse(link: Link, id: number, why: Refusal): void {
-    this.drops.count(why.reason, { from: link.peer, ...why.detail });
-    link.replyError(id, { code: why.code, message: why.message });
   }
 }

@@ -75,7 +75,7 @@ export class SignalClient extends Emitter<SignalEvents> {
   private readonly dropped: Record<string, number> = {};
   private readonly url: string;
   private readonly Socket: WebSocketClass;
-  private readonly peerKey: PeerKey;
+  readonly peerKey: PeerKey;
   private readonly log: Logger;
   private readonly random: Random;
   private firstWelcome: { promise: Promise<string>; resolve(id: string): void };

@@ -11,6 +11,7 @@ import { MAX_OVERLAY_HOPS, relayBody, type RelayMessage } from '../../shared/wir
 import type { SignalData } from '../../shared/wire/signal';
 import type { Link, SignalPath } from './link';
 import { OverlayRoutes } from './overlay-routes';
+import type { RelayAuth } from './relay-auth';
 import type { SignalStatus } from './signal-client';
 import { TransportError } from './transport-error';
 
@@ -31,6 +32,8 @@ export interface SignalPathsHost {
   readonly server: SignalServer;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Signs our relayed signals and checks other peers' (relay-auth.ts). */
+  readonly auth: RelayAuth;
   /** Open links, the hops a relayed signal can take. */
   openLinks(): Link[];
   /** The transport's link to `peer` (the one in use), if any. */
@@ -71,6 +74,9 @@ export interface Refusal {
 export class SignalPaths {
   readonly counts: SignalPathCounts = { viaServer: 0, viaOverlay: 0, relayed: 0, overlayIn: 0, overlayFallbacks: 0 };
   private readonly routes: OverlayRoutes;
+  /** Signing and checking are asynchronous; these chains keep signals in the order they were made and arrived. */
+  private outgoing: Promise<void> = Promise.resolve();
+  private incoming: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly host: SignalPathsHost) {
     this.routes = new OverlayRoutes(() => host.clock.now());
@@ -91,32 +97,61 @@ export class SignalPaths {
     }, OVERLAY_ANSWER_TIMEOUT_MS);
   }
 
-  /** Sends a signal for `link` on its path; throws when neither the overlay nor the server can carry it. */
+  /**
+   * Sends a signal for `link` on its path; throws when neither the overlay nor the server can carry it. An
+   * overlay signal is signed first, so it leaves a moment later, after the signals made before it.
+   */
   send(link: Link, data: SignalData): void {
-    if (link.path === 'overlay') {
-      const refused = (err: unknown) => this.overlayFailed(link, `the overlay refused a signal for ${link.peer}: ${errorMessage(err)}`);
-      if (this.relay({ type: 'relay', from: this.host.address, to: link.peer, hops: 0, signal: data }, undefined, refused)) {
-        this.counts.viaOverlay++;
-        return;
-      }
-      // Every other link has closed meanwhile: only the server is left.
-      link.path = 'server';
+    if (link.path === 'overlay' && this.host.openLinks().length > 0) {
+      this.outgoing = this.outgoing
+        .then(async () => {
+          const msg = await this.host.auth.sign(this.host.address, link.peer, data);
+          if (link.state === 'closed') return;
+          const refused = (err: unknown) => this.overlayFailed(link, `the overlay refused a signal for ${link.peer}: ${errorMessage(err)}`);
+          if (this.relay(msg, undefined, refused)) {
+            this.counts.viaOverlay++;
+            return;
+          }
+          // Every other link closed while it was signed: only the server is left.
+          this.viaServer(link, data);
+        })
+        .catch((err: unknown) => link.destroy(new TransportError('unreachable', `cannot signal ${link.peer}: ${errorMessage(err)}`)));
+      return;
     }
+    this.viaServer(link, data);
+  }
+
+  private viaServer(link: Link, data: SignalData): void {
+    link.path = 'server';
     this.host.server.send(link.peer, data);
     this.counts.viaServer++;
   }
 
-  /** A relayed signal that arrived on `link`: ours is handed back, another peer's passed on. */
-  received(link: Link, msg: RelayMessage): RelayOutcome {
+  /**
+   * A relayed signal that arrived on `link`: ours is handed back, another peer's passed on. At hop 0 the link's
+   * own peer is the origin (the link was set up with signals whose sender the server or a signature vouched
+   * for); past it, `from` is believed only from its signature, and only then is the way back to it learned.
+   */
+  received(link: Link, msg: RelayMessage): Promise<RelayOutcome> {
+    const outcome = this.incoming.then(() => this.take(link, msg));
+    this.incoming = outcome;
+    return outcome;
+  }
+
+  private async take(link: Link, msg: RelayMessage): Promise<RelayOutcome> {
     const address = this.host.address;
     if (msg.hops === 0 && msg.from !== link.peer) return refusal('spoofed-from', 'bad-message', `a first hop must come from its sender, not ${msg.from}`);
     if (msg.from === address) return refusal('relay-loop', 'bad-message', 'a signal of ours came back');
+    if (msg.to !== address && msg.hops + 1 >= MAX_OVERLAY_HOPS) return refusal('relay-hops', 'no-route', `no hops left for ${msg.to}`);
+    if (msg.hops > 0) {
+      const doubt = await this.host.auth.check(msg);
+      if (doubt) return refusal(doubt, 'bad-message', `a relay claiming to come from ${msg.from} is not its (${doubt})`, { claimed: msg.from });
+    }
     this.routes.learn(msg.from, link.peer);
     if (msg.to === address) {
       this.counts.overlayIn++;
       return { ok: true, signal: msg.signal };
     }
-    if (msg.hops + 1 >= MAX_OVERLAY_HOPS) return refusal('relay-hops', 'no-route', `no hops left for ${msg.to}`);
     if (!this.relay({ ...msg, hops: msg.hops + 1 }, link.peer)) return refusal('no-route', 'no-route', `no route to ${msg.to}`, { to: msg.to });
     this.counts.relayed++;
     return { ok: true };

@@ -1,5 +1,6 @@
 /** What the ring and the page get from a browser transport, and what it is built from. */
 import type { Address, Clock, Logger, RequestOptions, Transport } from '../../shared/ring/types';
+import type { PeerKey } from '../../shared/trust/peer-id';
 import type { LinkPolicy } from './connection-budget';
 import type { LinkFactory } from './link';
 import type { SignalEvents } from './signal-client';
@@ -22,9 +23,11 @@ export interface PeerTransport extends Transport {
   sendRaw(peer: Address, bytes: Uint8Array, opts: RequestOptions): Promise<void>;
 }
 
-/** The signaling client as the transport uses it: its id, its status, its events, sending a signal. */
+/** The signaling client as the transport uses it: its id and the key it proves, its status, its events, sending a signal. */
 export interface SignalChannel extends SignalServer {
   readonly id: Address | null;
+  /** The key `id` derives from: it signs the signals this peer relays through the overlay. */
+  readonly peerKey: PeerKey;
   on<E extends keyof SignalEvents>(event: E, listener: (detail: SignalEvents[E]) => void): () => void;
 }
 

@@ -1,8 +1,11 @@
 /** A scripted Link for unit tests of the transport and its parts: no WebRTC, and it opens when told to. */
+import { vi } from 'vitest';
 import type { Envelope, RequestOptions } from '../../shared/ring/types';
 import type { SignalData } from '../../shared/wire/signal';
 import type { Link, LinkHooks, LinkOptions, LinkState, SignalPath } from '../../client/net/link';
 import { TransportError } from '../../client/net/transport-error';
+import { generateIdentity } from '../../shared/trust/identity';
+import { peerKeyOf, type PeerKey } from '../../shared/trust/peer-id';
 
 export class FakeLink implements Link {
   readonly peer: string;
@@ -97,3 +100,13 @@ export function openLink(peer: string, lastUsed = 0): FakeLink {
 
 /** A logger that keeps nothing. */
 export const quietLog = { debug() {}, info() {}, warn() {} };
+
+/** A real peer key whose id is the hash of its key, under a 0-bit puzzle so that it takes a millisecond to make. */
+export async function testPeerKey(): Promise<PeerKey> {
+  return peerKeyOf(await generateIdentity(), undefined, 0);
+}
+
+/** Waits in real time (at most 2 s) until `assertion` passes: WebCrypto signs and verifies off any virtual clock. */
+export function eventually(assertion: () => void): Promise<void> {
+  return vi.waitFor(assertion, { timeout: 2000, interval: 2 });
+}

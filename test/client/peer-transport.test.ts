@@ -10,12 +10,19 @@ import { TransportError } from '../../client/net/transport-error';
 import { SimClock } from '../../shared/sim/clock';
 import { FrameKind } from '../../shared/wire/frame';
 import type { SignalData } from '../../shared/wire/signal';
-import { FakeLink, quietLog } from './fake-link';
+import type { PeerKey } from '../../shared/trust/peer-id';
+import { RelayAuth } from '../../client/net/relay-auth';
+import { eventually, FakeLink, quietLog, testPeerKey } from './fake-link';
+
+const OURS = await testPeerKey();
 
 class FakeSignal extends Emitter<SignalEvents> implements SignalChannel {
   status: SignalStatus = 'online';
   readonly sent: Array<{ to: string; data: SignalData }> = [];
-  constructor(readonly id: string) {
+  constructor(
+    readonly id: string,
+    readonly peerKey: PeerKey = OURS,
+  ) {
     super();
   }
   send(to: string, data: SignalData): void {
@@ -122,5 +129,45 @@ describe('the peer transport on fake links', () => {
     t.transport.close();
     await expect(t.transport.request('x', { body: { type: 'ping' } }, { timeoutMs: 1000 })).rejects.toMatchObject({ code: 'closed' });
     expect(t.clock.pending).toBe(0);
+  });
+
+  it('drops a relayed offer whose from is spoofed, counting it, and keeps the real link up', async () => {
+    // 'z' is above every hex id, so the victim's (lower) offers are ones this transport takes.
+    const t = setup('z');
+    const victimKey = await testPeerKey();
+    const liarKey = await testPeerKey();
+    const victim = await linked(t, victimKey.id);
+    const liar = await linked(t, liarKey.id);
+    const offer = { type: 'offer' as const, sdp: 'v=0' };
+    const body = async (key: PeerKey, signal = offer) => ({ ...(await new RelayAuth(key, () => 1).sign(victimKey.id, 'z', signal)), hops: 1 });
+    // The liar signs as itself, then with the victim's key and nonce but its own signature, then replays a real one.
+    const asItself = await body(liarKey);
+    const forged = { ...(await body(victimKey)), sig: asItself.sig };
+    const genuine = await body(victimKey, { type: 'offer', sdp: 'v=0 genuine' });
+    liar.hooks!.request(liar, { kind: FrameKind.request, id: 1, body: asItself });
+    liar.hooks!.request(liar, { kind: FrameKind.request, id: 2, body: forged });
+    await eventually(() => expect(liar.answers).toHaveLength(2));
+    expect(liar.answers).toEqual([
+      { id: 1, error: { code: 'bad-message', message: expect.stringContaining('relay-wrong-key') } },
+      { id: 2, error: { code: 'bad-message', message: expect.stringContaining('relay-forged') } },
+    ]);
+    expect(t.transport.stats().dropped).toEqual({ 'relay-wrong-key': 1, 'relay-forged': 1 });
+    expect(victim.state).toBe('open');
+    expect(victim.signals).toEqual([]);
+    expect(t.links.filter((l) => l.peer === victimKey.id)).toEqual([victim]);
+    expect(t.transport.connections()).toEqual([victimKey.id, liarKey.id]);
+    // A signed offer is the victim's own (it started over): taken once, and refused when replayed.
+    liar.hooks!.request(liar, { kind: FrameKind.request, id: 3, body: genuine });
+    liar.hooks!.request(liar, { kind: FrameKind.request, id: 4, body: genuine });
+    await eventually(() => expect(liar.answers).toHaveLength(4));
+    expect(liar.answers.slice(2)).toEqual([
+      { id: 3, body: { type: 'ok' } },
+      { id: 4, error: { code: 'bad-message', message: expect.stringContaining('relay-replay') } },
+    ]);
+    // (Our link to the victim, which we asked for, had no offer yet: the genuine one is its.)
+    expect(t.links.filter((l) => l.peer === victimKey.id)).toEqual([victim]);
+    expect(victim.signals).toEqual([genuine.signal]);
+    expect(t.transport.stats().dropped).toMatchObject({ 'relay-replay': 1 });
+    t.transport.close();
   });
 });

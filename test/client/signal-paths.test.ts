@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { Link } from '../../client/net/link';
 import type { SignalStatus } from '../../client/net/signal-client';
+import { OverlayRoutes } from '../../client/net/overlay-routes';
+import { RelayAuth } from '../../client/net/relay-auth';
 import { OVERLAY_ANSWER_TIMEOUT_MS, SignalPaths } from '../../client/net/signal-paths';
 import { TransportError } from '../../client/net/transport-error';
 import { SimClock } from '../../shared/sim/clock';
 import type { SignalData } from '../../shared/wire/signal';
-import { FakeLink, openLink, quietLog } from './fake-link';
+import type { RelayMessage } from '../../shared/wire/overlay';
+import { eventually, FakeLink, openLink, quietLog, testPeerKey } from './fake-link';
 
 const OFFER: SignalData = { type: 'offer', sdp: 'v=0' };
+/** Our key (our address 'm' is not its id: only other peers' relays are checked against their keys). */
+const OURS = await testPeerKey();
+/** A first hop's proof is not checked (the link vouches for its peer): any well-formed one does. */
+const UNSIGNED = { key: OURS.publicKey, nonce: 0, seq: 1, sig: 'A'.repeat(86) };
 
 function setup(links: FakeLink[], status: SignalStatus = 'online') {
   const clock = new SimClock();
@@ -20,6 +27,7 @@ function setup(links: FakeLink[], status: SignalStatus = 'online') {
     server,
     clock,
     log: quietLog,
+    auth: new RelayAuth(OURS, () => clock.now()),
     openLinks: () => [...inUse.values()].filter((link) => link.state === 'open'),
     current: (peer) => inUse.get(peer),
     restart: (link) => restarted.push(link.peer),
@@ -43,12 +51,14 @@ describe('SignalPaths', () => {
     expect(setup([openLink('a')], 'offline').paths.choose(false)).toBe('overlay');
   });
 
-  it('relays a signal to the link closest to the target, and falls back on the server once no link is left', () => {
+  it('relays a signal to the link closest to the target, and falls back on the server once no link is left', async () => {
     const hop = openLink('z');
-    const { inUse, paths, server } = setup([hop]);
+    const { clock, inUse, paths, server } = setup([hop]);
     const link = connecting(inUse, 'x', 'overlay');
     paths.send(link, OFFER);
-    expect(hop.requests).toEqual([{ body: { type: 'relay', from: 'm', to: 'x', hops: 0, signal: OFFER } }]);
+    await eventually(() => expect(hop.requests).toHaveLength(1));
+    const proof = { key: OURS.publicKey, nonce: OURS.nonce, seq: expect.any(Number), sig: expect.any(String) };
+    expect(hop.requests).toEqual([{ body: { type: 'relay', from: 'm', to: 'x', hops: 0, signal: OFFER, ...proof } }]);
     hop.state = 'closed';
     paths.send(link, OFFER);
     expect(link.path).toBe('server');
@@ -76,24 +86,61 @@ describe('SignalPaths', () => {
     const { clock, inUse, paths, restarted, drops } = setup([hop], 'offline');
     const link = connecting(inUse, 'x', 'overlay');
     paths.send(link, OFFER);
-    await clock.settle();
-    expect(drops).toEqual(['relay-failed']);
+    await eventually(() => expect(drops).toEqual(['relay-failed']));
     expect(link.state).toBe('closed');
     expect(link.closedWith?.message).toMatch(/signaling server is offline/);
     expect(restarted).toEqual([]);
   });
 
-  it('hands back a signal for us, passes on one for another peer, and refuses spoofed, looping and exhausted ones', () => {
+  it('hands back a signal for us, passes on one for another peer, and refuses spoofed, looping and exhausted ones', async () => {
     const from = openLink('a');
     const next = openLink('z');
     const { paths } = setup([from, next]);
-    const relay = (over: Partial<{ from: string; to: string; hops: number }>) => ({ type: 'relay' as const, from: 'a', to: 'm', hops: 0, signal: OFFER, ...over });
-    expect(paths.received(from, relay({}))).toEqual({ ok: true, signal: OFFER });
-    expect(paths.received(from, relay({ to: 'z' }))).toEqual({ ok: true });
+    const relay = (over: Partial<{ from: string; to: string; hops: number }>): RelayMessage => ({
+      type: 'relay',
+      from: 'a',
+      to: 'm',
+      hops: 0,
+      signal: OFFER,
+      ...UNSIGNED,
+      ...over,
+    });
+    expect(await paths.received(from, relay({}))).toEqual({ ok: true, signal: OFFER });
+    expect(await paths.received(from, relay({ to: 'z' }))).toEqual({ ok: true });
     expect(next.requests).toHaveLength(1);
-    expect(paths.received(from, relay({ from: 'b' }))).toMatchObject({ ok: false, reason: 'spoofed-from' });
-    expect(paths.received(from, relay({ from: 'm', hops: 1 }))).toMatchObject({ ok: false, reason: 'relay-loop' });
-    expect(paths.received(from, relay({ to: 'z', hops: 15 }))).toMatchObject({ ok: false, reason: 'relay-hops' });
+    expect(await paths.received(from, relay({ from: 'b' }))).toMatchObject({ ok: false, reason: 'spoofed-from' });
+    expect(await paths.received(from, relay({ from: 'm', hops: 1 }))).toMatchObject({ ok: false, reason: 'relay-loop' });
+    expect(await paths.received(from, relay({ to: 'z', hops: 15 }))).toMatchObject({ ok: false, reason: 'relay-hops' });
     expect(paths.counts).toMatchObject({ overlayIn: 1, relayed: 1 });
+  });
+
+  it('believes a relayed from past the first hop only when its key and signature say so, and learns the way back only then', async () => {
+    const origin = await testPeerKey();
+    const other = await testPeerKey();
+    // Two links: the liar is the one greedy routing would not pick for the origin, so a way back through it can only be learned.
+    const greedy = new OverlayRoutes().next('m', origin.id, ['h1', 'h2'])!;
+    const liar = openLink(greedy === 'h1' ? 'h2' : 'h1');
+    const honest = openLink(greedy);
+    const { clock, inUse, paths, drops } = setup([liar, honest]);
+    const signed = async (key: typeof origin, from = origin.id) => ({ ...(await new RelayAuth(key, () => clock.now()).sign(from, 'm', OFFER)), hops: 2 });
+    const wrongKey = await signed(other);
+    const forged = { ...(await signed(origin)), sig: (await signed(other, origin.id)).sig };
+    expect(await paths.received(liar, wrongKey)).toMatchObject({ ok: false, reason: 'relay-wrong-key', code: 'bad-message' });
+    expect(await paths.received(liar, forged)).toMatchObject({ ok: false, reason: 'relay-forged' });
+    expect(await paths.received(liar, { ...forged, signal: { type: 'offer', sdp: 'v=1' } })).toMatchObject({ ok: false, reason: 'relay-forged' });
+    // Our answer to the origin takes greedy's hop: nothing was learned from the liar.
+    const toOrigin = connecting(inUse, origin.id, 'overlay');
+    paths.send(toOrigin, { type: 'answer', sdp: 'v=0' });
+    await eventually(() => expect(honest.requests).toHaveLength(1));
+    expect(liar.requests).toHaveLength(0);
+    // A genuine signal through the same link is taken once, and its way back is learned; a replay is refused.
+    const genuine = await signed(origin);
+    expect(await paths.received(liar, genuine)).toEqual({ ok: true, signal: OFFER });
+    expect(await paths.received(liar, genuine)).toMatchObject({ ok: false, reason: 'relay-replay' });
+    paths.send(toOrigin, { type: 'answer', sdp: 'v=0' });
+    await eventually(() => expect(liar.requests).toHaveLength(1));
+    expect(honest.requests).toHaveLength(1);
+    expect(paths.counts.overlayIn).toBe(1);
+    expect(drops).toEqual([]);
   });
 });
