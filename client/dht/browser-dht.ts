@@ -83,6 +83,8 @@ export class BrowserDht implements DhtApi {
       digest: webDigest,
       identity: this.deps.identity,
       config: this.config,
+      // The offer gate refuses a file that would not fit before pulling a chunk of it (issue 18's offer flood).
+      storageEstimate: storageEstimate(),
     });
     node.on('change', () => this.events.emit('change', undefined));
     node.on('notice', (notice) => this.events.emit('notice', notice));
@@ -297,4 +299,13 @@ export class BrowserDht implements DhtApi {
 
 function toBlob(data: Blob | ArrayBuffer | Uint8Array): Blob {
   return data instanceof Blob ? data : new Blob([data as Uint8Array<ArrayBuffer>]);
+}
+
+/** The origin's storage use and quota, where the browser says (every engine we test does). */
+function storageEstimate(): (() => Promise<{ usage: number; quota: number }>) | undefined {
+  if (typeof navigator === 'undefined' || !navigator.storage?.estimate) return undefined;
+  return async () => {
+    const { usage = 0, quota = Number.POSITIVE_INFINITY } = await navigator.storage.estimate();
+    return { usage, quota };
+  };
 }
