@@ -77,7 +77,7 @@ export class Get {
           await sink(index, data);
           got.add(index);
         };
-        await fetch.pull(full, sources, write, { have: got, onProgress: opts.onProgress, signal });
+        await fetch.pull(full, sources, write, { have: got, onProgress: opts.onProgress, signal, spread: true });
         return full;
       } catch (err) {
         lastError = err;
