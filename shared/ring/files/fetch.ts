@@ -23,6 +23,8 @@ export interface PullOptions extends TransferProgress {
   have?: ReadonlySet<number>;
   /** The session's signal unless given (then one from `RingContext.signalWith`). */
   signal?: AbortSignal;
+  /** Pull from all `sources` at once in disjoint ranges (transfer/download): a get, which nothing else is copying. */
+  spread?: boolean;
 }
 
 export class Fetch {
@@ -40,6 +42,7 @@ export class Fetch {
       sources,
       have: opts.have,
       window: this.ctx.config.transferWindow,
+      spread: opts.spread,
       digest: this.ctx.digest,
       fetch: (source, index) => this.chunk(source, meta.root, index, signal),
       write,
