@@ -8,7 +8,7 @@ import { DEFAULT_M, DEFAULT_REPLICAS } from '../constants';
 import { hashKey } from '../ring/id';
 import type { Address } from '../ring/types';
 import { sourceFromBytes } from '../transfer/source';
-import { checkPlacement, checkRing, holdingsOf, RingView, summarize, type ExpectedFile, type Holding, type LivePeer, type PlacementReport, type RingReport } from './checks';
+import { checkPlacement, checkRing, holdingsOf, RingView, type ExpectedFile, type Holding, type LivePeer, type PlacementReport, type RingReport } from './checks';
 import { SimClock } from './clock';
 import { syncDigest } from './digest';
 import { tuneHeapForSimulation } from './heap';
@@ -16,6 +16,7 @@ import { SimLog, type LogLevel } from './log';
 import { MemoryStore } from './memory-store';
 import { SimNetwork, type SimTransport } from './network';
 import { Rng } from './rng';
+import { failure, readWhole, sameBytes, type Failure, type GetReport, type LookupReport, measureLookups } from './reports';
 import { SimSigners } from './sim-signer';
 
 export interface SimulationOptions {
@@ -42,32 +43,6 @@ export interface SimPeer {
   store: MemoryStore;
   transport: SimTransport;
   state: PeerState;
-}
-
-export interface GetReport {
-  checked: number;
-  /** Files a get returned null for. */
-  missing: string[];
-  /** Files whose bytes differed from what was put. */
-  corrupt: string[];
-  /** Files whose get failed with an error. */
-  failed: Failure[];
-}
-
-export interface LookupReport {
-  samples: number;
-  mean: number;
-  p99: number;
-  max: number;
-  /** Lookups that named someone other than the true owner, or failed. */
-  wrong: number;
-}
-
-/** An operation that failed: on what (a file name or an address), its error code and message. */
-export interface Failure {
-  what: string;
-  code?: string;
-  message: string;
 }
 
 export interface JoinReport {
@@ -290,27 +265,9 @@ export class Simulation {
     return report;
   }
 
-  /**
-   * Lookups of random keys, run at once: `samples` from random live peers, or with `fromEvery` that many from
-   * each live peer. Reports hops and whether each found the true owner.
-   */
-  async lookupStats(samples: number, opts: { fromEvery?: boolean } = {}): Promise<LookupReport> {
-    const view = this.view();
-    const origins = opts.fromEvery ? view.peers.flatMap((p) => Array<LivePeer>(samples).fill(p)) : Array.from({ length: samples }, () => this.rng.pick(view.peers));
-    const hops: number[] = [];
-    let wrong = 0;
-    const lookups = origins.map(async (from) => {
-      const key = this.rng.bigint(this.m);
-      try {
-        const found = await from.node.lookup(key);
-        hops.push(found.hops);
-        if (found.owner !== view.ownerOf(key).address) wrong++;
-      } catch {
-        wrong++;
-      }
-    });
-    await this.clock.drive(Promise.all(lookups), OPERATION_LIMIT_MS);
-    return { samples: origins.length, ...summarize(hops), wrong };
+  /** Lookups of random keys, run at once (see measureLookups). */
+  lookupStats(samples: number, opts: { fromEvery?: boolean } = {}): Promise<LookupReport> {
+    return this.clock.drive(measureLookups(this.view(), this.rng, this.m, samples, opts.fromEvery === true), OPERATION_LIMIT_MS);
   }
 
   /** Live peers: joined, neither crashed nor left. */
@@ -377,15 +334,8 @@ export class Simulation {
     await node.put(source);
   }
 
-  private async get(name: string, from: Address): Promise<Uint8Array | null> {
-    const node = this.peer(from).node;
-    const parts = new Map<number, Uint8Array>();
-    const meta = await node.get(name, (index, data) => void parts.set(index, new Uint8Array(data)));
-    if (!meta) return null;
-    if (parts.size !== meta.chunks) throw new Error(`get of ${name} resolved with ${parts.size} of ${meta.chunks} chunks`);
-    const out = new Uint8Array(meta.size);
-    for (const [index, data] of parts) out.set(data, index * meta.chunkSize);
-    return out;
+  private get(name: string, from: Address): Promise<Uint8Array | null> {
+    return readWhole(this.peer(from).node, name);
   }
 
   private randomLive(): SimPeer | undefined {
@@ -398,13 +348,4 @@ export class Simulation {
     if (!peer) throw new Error('no live peer');
     return peer;
   }
-}
-
-function failure(what: string, err: unknown): Failure {
-  const code = (err as { code?: unknown } | null)?.code;
-  return { what, code: typeof code === 'string' ? code : undefined, message: err instanceof Error ? err.message : String(err) };
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array | undefined): boolean {
-  return b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -9,6 +9,7 @@ import { inParallel } from '../parallel';
 import { digestEntry } from '../records';
 import type { Address, Role, StoredFile } from '../types';
 import { Confirmed } from './confirmed';
+import { DigestMemory } from './digest-memory';
 import { inlineable } from './inline';
 import type { FileParts } from './parts';
 import { QuotaBackoff, RepairQueue } from './repair-queue';
@@ -44,6 +45,8 @@ export function digestBatches(files: StoredFile[]): StoredFile[][] {
 export class Copies {
   /** What peers said they hold of our files: repairs' risk, and the under-replication counts. */
   readonly confirmed = new Confirmed();
+  /** Digests peers sent us: only one not sent before makes replication check its sender again. */
+  readonly digestsSeen = new DigestMemory();
   /** Copies we make, riskiest first; small files, which ride in their offer, queue apart. */
   private readonly repairs = new RepairQueue(REPAIR_CONCURRENCY, PARALLEL_OFFERS);
   private readonly inlineRepairs = new RepairQueue(REPAIR_INLINE_CONCURRENCY, PARALLEL_INLINE_OFFERS);
@@ -86,6 +89,7 @@ export class Copies {
       }),
       PARALLEL_DIGESTS,
     ).catch(fail);
+    if (missing.length > 0) this.digestsSeen.clear(peer);
     const { confirmed, quotaBackoff } = this;
     const send = (file: StoredFile) =>
       (inlineable(file.meta) ? this.inlineRepairs : this.repairs)

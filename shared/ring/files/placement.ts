@@ -23,7 +23,10 @@ export function place(files: Iterable<StoredFile>, routing: Routing, keyOf: (nam
       placement.misplaced.push(file);
     } else if (role === 'backup') {
       const owner = routing.ownerBefore(key);
-      if (owner !== undefined) placement.backedUp.set(owner, [...(placement.backedUp.get(owner) ?? []), file]);
+      if (owner === undefined) continue;
+      const list = placement.backedUp.get(owner);
+      if (list) list.push(file);
+      else placement.backedUp.set(owner, [file]);
     }
   }
   return placement;

@@ -50,7 +50,7 @@ export class Replication {
     const { ctx, local } = this.parts;
     return {
       digest: (from, req) => {
-        this.forget(from);
+        const news = this.copies.digestsSeen.isNew(from, req.entries);
         const names: string[] = [];
         const ahead: string[] = [];
         const newer: StoredFile[] = [];
@@ -61,6 +61,8 @@ export class Replication {
           if (standing === 'newer') newer.push(local.get(entry.name)!);
           if (standing === 'taken') ctx.log.warn('replicas-disagree', { name: entry.name, peer: from });
         }
+        // A digest we had not seen, or one that shows we differ: its sender is moving files about (see forget).
+        if (news || names.length > 0 || ahead.length > 0) this.forget(from);
         // The newer version flows toward the older one: the sender learns of it now, not when it asks.
         if (newer.length > 0) this.pushBack(from, newer);
         return { body: ahead.length > 0 ? { type: 'missing', names, ahead } : { type: 'missing', names } };
@@ -151,8 +153,8 @@ export class Replication {
   }
 
   /**
-   * A peer that sends us a digest is moving files about, maybe dropping copies we counted on:
-   * check what it holds again at the next round.
+   * A peer that sends us a digest it has not sent before is moving files about, maybe dropping copies we
+   * counted on: check what it holds again at the next round.
    */
   private forget(peer: Address): void {
     this.synced.delete(`backup:${peer}`);
