@@ -13,7 +13,7 @@ import { DEFAULT_REPLICAS } from '../shared/constants';
 import { Rng } from '../shared/sim/rng';
 import { logEvent, waitFor, withSession } from '../test/e2e/harness';
 import { formRing, getHash, putRandom, states, waitForPlacement } from '../test/e2e/ring';
-import { hashesFrom, pace, rejoin as rejoinVia, sleepFor, tabOpener, type Peer } from '../test/churn/tabs';
+import { hashesFrom, inLanes, nextEvent, pace, rejoin as rejoinVia, sleepFor, tabOpener, type Action, type Peer } from '../test/churn/tabs';
 import { CopyTracker } from './copies';
 import { USAGE, parseSoakOptions, type SoakPlan } from './options';
 
@@ -36,7 +36,6 @@ const SETTLE_BASE_MS = 120_000;
 /** One tab in four has a browser of its own, so it can crash alone. */
 const CRASHABLE_SHARE = 4;
 
-type Action = 'crash' | 'close' | 'reload' | 'freeze';
 const ROTATION: readonly Action[] = ['crash', 'close', 'freeze', 'reload', 'crash', 'freeze'];
 
 /** Mostly small files, some medium, a few large up to the largest allowed; the first is the largest. */
@@ -84,10 +83,7 @@ async function soak(plan: SoakPlan): Promise<Record<string, unknown>> {
     const large = sizes.flatMap((size, i) => (size >= 4 * MiB ? [i] : []));
     for (const i of large) await setupPut(i);
     const rest = sizes.flatMap((size, i) => (size < 4 * MiB ? [i] : []));
-    let next = 0;
-    await Promise.all(Array.from({ length: SETUP_LANES }, async () => {
-      for (let k = next++; k < rest.length; k = next++) await setupPut(rest[k]!);
-    }));
+    await inLanes(rest, SETUP_LANES, setupPut);
     const settleMs = SETTLE_BASE_MS + bytes / SETTLE_BYTES_PER_MS;
     // A benchmark goes on when placement is late: the churn starts from whatever copies there are, and it is reported.
     const setupPlaced = await waitForPlacement(peers.map((p) => p.page), [...stored.keys()], settleMs).then(
@@ -172,13 +168,8 @@ async function soak(plan: SoakPlan): Promise<Record<string, unknown>> {
         skipped++;
         continue;
       }
-      let action = ROTATION[Object.values(events).reduce((a, b) => a + b, 0) % ROTATION.length]!;
-      const killable = [...live].filter((p) => p.kill);
-      if (action === 'crash' && killable.length === 0) action = 'close';
-      const victim = action === 'crash' ? rng.pick(killable) : randomLive();
-      live.delete(victim);
+      const { action, victim } = nextEvent(ROTATION, events, live, rng);
       down++;
-      events[action]++;
       const atMs = Date.now() - churnStart;
       if (action === 'crash') {
         victim.kill!();

@@ -3,9 +3,13 @@
  * each crashable one in a browser of its own, joining them back, freezing them, and reading files back.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Rng } from '../../shared/sim/rng';
 import { launchCrashableBrowser, waitFor } from '../e2e/harness';
 import { freeze } from '../e2e/lifecycle';
-import { join, openPeer, state } from '../e2e/ring';
+import { join, openPeer, state, waitForRing } from '../e2e/ring';
+
+/** How a peer goes down in a churn schedule. */
+export type Action = 'crash' | 'close' | 'reload' | 'freeze';
 
 export interface Peer {
   name: string;
@@ -39,6 +43,57 @@ export function tabOpener(opts: { url: string; browser: Browser; defer: (cleanup
       return { name, page, host: (await state(page)).host, kill: crashable.kill };
     },
   };
+}
+
+/**
+ * Forms one ring of tabs as they open: the first one open starts it and each other joins through it as soon as
+ * it is open, one join at a time, so the joins overlap the launches of the rest. `opened` is called once all are open.
+ */
+export async function openRing(opening: Array<Promise<Peer>>, opened: () => void): Promise<Peer[]> {
+  let via: string | undefined;
+  let joins = Promise.resolve();
+  const peers = await Promise.all(
+    opening.map((open) =>
+      open.then((peer) => {
+        joins = joins.then(async () => {
+          await join(peer.page, via ?? '');
+          via ??= peer.host;
+        });
+        return peer;
+      }),
+    ),
+  );
+  opened();
+  await joins;
+  await waitForRing(peers.map((p) => p.page));
+  return peers;
+}
+
+/**
+ * The next event of a churn schedule: the action next in `rotation` (by the events made so far, so a skipped
+ * tick does not skip an action) and its victim, a random live peer (a crash takes a crashable one; with none
+ * left it is a close). The victim leaves `live` and the event is counted in `events`.
+ */
+export function nextEvent(rotation: readonly Action[], events: Record<Action, number>, live: Set<Peer>, rng: Rng): { action: Action; victim: Peer } {
+  let action = rotation[Object.values(events).reduce((a, b) => a + b, 0) % rotation.length]!;
+  const crashable = [...live].filter((p) => p.kill);
+  if (action === 'crash' && crashable.length === 0) action = 'close';
+  const victim = rng.pick(action === 'crash' ? crashable : [...live]);
+  live.delete(victim);
+  events[action]++;
+  return { action, victim };
+}
+
+/** Runs `work` on every item, at most `lanes` at a time, in the items' order; resolves to the results in that order. */
+export async function inLanes<T, R>(items: readonly T[], lanes: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(lanes, items.length) }, async () => {
+      for (let i = next++; i < items.length; i = next++) out[i] = await work(items[i]!);
+    }),
+  );
+  return out;
 }
 
 /** Joins `peer` through a peer `via` picks; the one asked may go down meanwhile, so up to three are tried. */
