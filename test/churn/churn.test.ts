@@ -11,8 +11,8 @@ import { Rng } from '../../shared/sim/rng';
 import { logEvent, waitFor, withSession } from '../e2e/harness';
 import { DEFAULT_M, DEFAULT_REPLICAS } from '../../shared/constants';
 import { hashKey } from '../../shared/ring/id';
-import { expectedRing, getHash, placementErrors, putRandom, ringErrors, states, waitForPlacement, type PeerState } from '../e2e/ring';
-import { hashesFrom, inLanes, nextEvent, openRing, pace, rejoin as rejoinVia, sleepFor, tabOpener, type Action, type Peer } from './tabs';
+import { expectedRing, placementErrors, putRandom, ringErrors, states, waitForPlacement, type PeerState } from '../e2e/ring';
+import { churnWork, hashesFrom, inLanes, nextEvent, openRing, pace, rejoin as rejoinVia, sleepFor, tabOpener, type Action, type Peer } from './tabs';
 
 const TABS = 10;
 /** Tabs in browser processes of their own, so that killing one crashes that peer alone. */
@@ -105,9 +105,7 @@ test('10 tabs under 60 s of crashes, closes, reloads and freezes lose no stored 
     const initialReplicas = replicasByName(await states(peers.map((p) => p.page)), [...stored.keys()]);
     const history: Array<{ atMs: number; what: string; peer: string }> = [];
     const live = new Set<Peer>(peers);
-    const counts = { putsAttempted: 0, putsFailed: 0, getsAttempted: 0, getsFailed: 0, getsWrong: 0 };
     const events: Record<Action, number> = { crash: 0, close: 0, reload: 0, freeze: 0 };
-    const wrong: string[] = [];
     let churning = true;
     let down = 0;
     let replacementsDue = 0;
@@ -123,29 +121,7 @@ test('10 tabs under 60 s of crashes, closes, reloads and freezes lose no stored 
 
     const rejoin = (peer: Peer) => rejoinVia(peer, randomLive);
 
-    const workers = Array.from({ length: WORKERS }, async (_, w) => {
-      for (let n = 0; churning && n < 10_000; n++) {
-        const peer = randomLive();
-        if (rng.chance(0.4)) {
-          const name = `churn-${w}-${n}.bin`;
-          counts.putsAttempted++;
-          try {
-            stored.set(name, await putRandom(peer.page, name, rng.int(1, 32) * 1024));
-          } catch {
-            counts.putsFailed++;
-          }
-        } else {
-          const name = rng.pick([...stored.keys()]);
-          counts.getsAttempted++;
-          const hash = await getHash(peer.page, name).catch(() => undefined);
-          if (hash === undefined || hash === null) counts.getsFailed++;
-          else if (hash !== stored.get(name)) {
-            counts.getsWrong++;
-            wrong.push(`${name} from ${peer.host}`);
-          }
-        }
-      }
-    });
+    const work = churnWork({ loops: WORKERS, rounds: 10_000, prefix: 'churn', maxKiB: 32, rng, livePeer: randomLive, stored, going: () => churning });
 
     const churnStart = Date.now();
     /**
@@ -225,7 +201,8 @@ test('10 tabs under 60 s of crashes, closes, reloads and freezes lose no stored 
       await rejoin(fresh);
       live.add(fresh);
     }
-    await Promise.all([...workers, ...comebacks, health]);
+    await Promise.all([work.done, ...comebacks, health]);
+    const { wrong, ...counts } = work.counts;
     logEvent('churn-done', { events, ...counts, live: live.size, ms: Date.now() - started });
 
     // ---- every stored file, from every surviving tab, on one owner plus two backups -------------------------
