@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Rng } from '../../shared/sim/rng';
 import { launchCrashableBrowser, waitFor } from '../e2e/harness';
 import { freeze } from '../e2e/lifecycle';
-import { getHash, join, openPeer, putRandom, state, waitForRing } from '../e2e/ring';
+import { getHash, join, openPeer, putRandom, state } from '../e2e/ring';
 
 /** How a peer goes down in a churn schedule. */
 export type Action = 'crash' | 'close' | 'reload' | 'freeze';
@@ -43,30 +43,6 @@ export function tabOpener(opts: { url: string; browser: Browser; defer: (cleanup
       return { name, page, host: (await state(page)).host, kill: crashable.kill };
     },
   };
-}
-
-/**
- * Forms one ring of tabs as they open: the first one open starts it and each other joins through it as soon as
- * it is open, one join at a time, so the joins overlap the launches of the rest. `opened` is called once all are open.
- */
-export async function openRing(opening: Array<Promise<Peer>>, opened: () => void): Promise<Peer[]> {
-  let via: string | undefined;
-  let joins = Promise.resolve();
-  const peers = await Promise.all(
-    opening.map((open) =>
-      open.then((peer) => {
-        joins = joins.then(async () => {
-          await join(peer.page, via ?? '');
-          via ??= peer.host;
-        });
-        return peer;
-      }),
-    ),
-  );
-  opened();
-  await joins;
-  await waitForRing(peers.map((p) => p.page));
-  return peers;
 }
 
 /**
