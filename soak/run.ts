@@ -12,8 +12,8 @@ import { quantile, round } from '../bench/stats';
 import { DEFAULT_REPLICAS } from '../shared/constants';
 import { Rng } from '../shared/sim/rng';
 import { logEvent, waitFor, withSession } from '../test/e2e/harness';
-import { formRing, getHash, putRandom, states, waitForPlacement } from '../test/e2e/ring';
-import { hashesFrom, pace, rejoin as rejoinVia, sleepFor, tabOpener, type Peer } from '../test/churn/tabs';
+import { formRing, putRandom, states, waitForPlacement } from '../test/e2e/ring';
+import { churnWork, hashesFrom, inLanes, nextEvent, pace, rejoin as rejoinVia, sleepFor, tabOpener, type Action, type Peer } from '../test/churn/tabs';
 import { CopyTracker } from './copies';
 import { USAGE, parseSoakOptions, type SoakPlan } from './options';
 
@@ -36,7 +36,6 @@ const SETTLE_BASE_MS = 120_000;
 /** One tab in four has a browser of its own, so it can crash alone. */
 const CRASHABLE_SHARE = 4;
 
-type Action = 'crash' | 'close' | 'reload' | 'freeze';
 const ROTATION: readonly Action[] = ['crash', 'close', 'freeze', 'reload', 'crash', 'freeze'];
 
 /** Mostly small files, some medium, a few large up to the largest allowed; the first is the largest. */
@@ -84,10 +83,7 @@ async function soak(plan: SoakPlan): Promise<Record<string, unknown>> {
     const large = sizes.flatMap((size, i) => (size >= 4 * MiB ? [i] : []));
     for (const i of large) await setupPut(i);
     const rest = sizes.flatMap((size, i) => (size < 4 * MiB ? [i] : []));
-    let next = 0;
-    await Promise.all(Array.from({ length: SETUP_LANES }, async () => {
-      for (let k = next++; k < rest.length; k = next++) await setupPut(rest[k]!);
-    }));
+    await inLanes(rest, SETUP_LANES, setupPut);
     const settleMs = SETTLE_BASE_MS + bytes / SETTLE_BYTES_PER_MS;
     // A benchmark goes on when placement is late: the churn starts from whatever copies there are, and it is reported.
     const setupPlaced = await waitForPlacement(peers.map((p) => p.page), [...stored.keys()], settleMs).then(
@@ -100,7 +96,6 @@ async function soak(plan: SoakPlan): Promise<Record<string, unknown>> {
     const live = new Set<Peer>(peers);
     const randomLive = () => rng.pick([...live]);
     const rejoin = (peer: Peer) => rejoinVia(peer, randomLive);
-    const counts = { putsAttempted: 0, putsFailed: 0, getsAttempted: 0, getsFailed: 0, getsWrong: 0 };
     const events: Record<Action, number> = { crash: 0, close: 0, reload: 0, freeze: 0 };
     const tracker = new CopyTracker(DEFAULT_REPLICAS);
     const comebacks: Array<Promise<void>> = [];
@@ -126,26 +121,7 @@ async function soak(plan: SoakPlan): Promise<Record<string, unknown>> {
       return fresh;
     };
 
-    const workers = Array.from({ length: WORKERS }, async (_, w) => {
-      for (let n = 0; churning && n < 100_000; n++) {
-        const peer = randomLive();
-        if (rng.chance(0.4)) {
-          const name = `soak-put-${w}-${n}.bin`;
-          counts.putsAttempted++;
-          try {
-            stored.set(name, await putRandom(peer.page, name, rng.int(1, 256) * KiB));
-          } catch {
-            counts.putsFailed++;
-          }
-        } else {
-          const name = rng.pick([...stored.keys()]);
-          counts.getsAttempted++;
-          const hash = await getHash(peer.page, name).catch(() => undefined);
-          if (hash === undefined || hash === null) counts.getsFailed++;
-          else if (hash !== stored.get(name)) counts.getsWrong++;
-        }
-      }
-    });
+    const work = churnWork({ loops: WORKERS, rounds: 100_000, prefix: 'soak-put', maxKiB: 256, rng, livePeer: randomLive, stored, going: () => churning });
     const sampler = (async () => {
       for (let n = 0; churning && n < plan.churnMs / SAMPLE_MS + 10; n++) {
         const at = Date.now();
@@ -172,13 +148,8 @@ async function soak(plan: SoakPlan): Promise<Record<string, unknown>> {
         skipped++;
         continue;
       }
-      let action = ROTATION[Object.values(events).reduce((a, b) => a + b, 0) % ROTATION.length]!;
-      const killable = [...live].filter((p) => p.kill);
-      if (action === 'crash' && killable.length === 0) action = 'close';
-      const victim = action === 'crash' ? rng.pick(killable) : randomLive();
-      live.delete(victim);
+      const { action, victim } = nextEvent(ROTATION, events, live, rng);
       down++;
-      events[action]++;
       const atMs = Date.now() - churnStart;
       if (action === 'crash') {
         victim.kill!();
@@ -201,10 +172,11 @@ async function soak(plan: SoakPlan): Promise<Record<string, unknown>> {
       logEvent('soak-event', { tick, action, peer: victim.host, live: live.size, atMs });
     }
     churning = false;
-    await Promise.all([...workers, sampler]);
+    await Promise.all([work.done, sampler]);
+    const { wrong, ...counts } = work.counts;
     await Promise.all(comebacks);
     for (const lost of replacements) live.add(await replace(lost));
-    logEvent('soak-churn-done', { events, skipped, ...counts, live: live.size, ms: Date.now() - started });
+    logEvent('soak-churn-done', { events, skipped, ...counts, wrong: wrong.slice(0, 20), live: live.size, ms: Date.now() - started });
 
     // ---- every file back ----------------------------------------------------------------------------------
     const survivors = [...live];

@@ -4,6 +4,7 @@
  */
 import { hashKey, publicKey, ringSize } from '../../shared/ring/id';
 import { ChordNode, type RingConfig } from '../../shared/ring/node';
+import type { UnderReplication } from '../../shared/ring/files/confirmed';
 import type { Sink } from '../../shared/ring/files/get';
 import { resolveConfig } from '../../shared/ring/config';
 import { RingError, errorMessage, throwIfAborted } from '../../shared/ring/errors';
@@ -256,6 +257,12 @@ export class BrowserDht implements DhtApi {
     const node = this.node;
     if (!node) return [];
     return [node.address, ...node.routing.known()].map((address) => ({ address, key: this.hasher(address) }));
+  }
+
+  /** Owned files short of r confirmed copies, as the node's replication round last counted them (the page's warning). */
+  underReplication(): UnderReplication {
+    const stats = this.node?.stats;
+    return { filesAtOneCopy: stats?.filesAtOneCopy ?? 0, filesAtTwoCopies: stats?.filesAtTwoCopies ?? 0, unbackedFiles: [...(stats?.unbackedFiles ?? [])] };
   }
 
   connectionCount(): number {

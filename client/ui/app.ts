@@ -11,6 +11,7 @@ import { openShareLink, type LinkHooks } from './open-link';
 import { privateLinkOpener } from './private-link';
 import { ownedRange, ringDots, type RingInput } from './ring-model';
 import { createRingView } from './ring-view';
+import { UnbackedWatch, showUnbacked, type UnbackedSource } from './unbacked-warning';
 import { mountSharePanel } from './share-panel';
 import { mountUpload } from './upload';
 
@@ -21,7 +22,7 @@ const REFRESH_MS = 1000;
  * Wires the page inside `root` (the layout of index.html) to `dht`, which also says how many links it may keep
  * open. `hooks` open what this module does not (a private share link).
  */
-export function mountUi(root: HTMLElement, dht: DhtApi, hooks: LinkHooks = {}): void {
+export function mountUi(root: HTMLElement, dht: DhtApi & UnbackedSource, hooks: LinkHooks = {}): void {
   const find = <T extends Element = HTMLElement>(id: string): T => {
     const element = root.querySelector<T>(`#${id}`);
     if (!element) throw new Error(`The page has no #${id} element`);
@@ -51,6 +52,14 @@ export function mountUi(root: HTMLElement, dht: DhtApi, hooks: LinkHooks = {}): 
     browse.refresh(),
   );
   showIdentity(find('identity'), dht);
+  // Above this tab's lists of stored files, hidden while every owned file has a confirmed backup.
+  const unbacked = document.createElement('p');
+  unbacked.id = 'unbacked-warning';
+  unbacked.setAttribute('role', 'status');
+  unbacked.style.color = 'var(--warn)';
+  unbacked.hidden = true;
+  find('stored-heading').after(unbacked);
+  const unbackedWatch = new UnbackedWatch();
   openShareLink(location, dht, fetcher, messages, { privateLink: privateLinkOpener(fetcher), ...hooks });
 
   const peerLabel = (address: string): string => {
@@ -89,6 +98,7 @@ export function mountUi(root: HTMLElement, dht: DhtApi, hooks: LinkHooks = {}): 
     renderFileList(find('backups'), dht.backUpFiles, stored);
     addDeleteButtons(find('files'), dht, messages);
     addDeleteButtons(find('backups'), dht, messages);
+    showUnbacked(unbacked, unbackedWatch.update(dht.underReplication(), Date.now()));
   };
 
   // Many changes can land in one frame (a join moves pointers and files at once): draw once per frame.

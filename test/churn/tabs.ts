@@ -3,9 +3,13 @@
  * each crashable one in a browser of its own, joining them back, freezing them, and reading files back.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Rng } from '../../shared/sim/rng';
 import { launchCrashableBrowser, waitFor } from '../e2e/harness';
 import { freeze } from '../e2e/lifecycle';
-import { join, openPeer, state } from '../e2e/ring';
+import { getHash, join, openPeer, putRandom, state } from '../e2e/ring';
+
+/** How a peer goes down in a churn schedule. */
+export type Action = 'crash' | 'close' | 'reload' | 'freeze';
 
 export interface Peer {
   name: string;
@@ -39,6 +43,86 @@ export function tabOpener(opts: { url: string; browser: Browser; defer: (cleanup
       return { name, page, host: (await state(page)).host, kill: crashable.kill };
     },
   };
+}
+
+/**
+ * The next event of a churn schedule: the action next in `rotation` (by the events made so far, so a skipped
+ * tick does not skip an action) and its victim, a random live peer (a crash takes a crashable one; with none
+ * left it is a close). The victim leaves `live` and the event is counted in `events`.
+ */
+export function nextEvent(rotation: readonly Action[], events: Record<Action, number>, live: Set<Peer>, rng: Rng): { action: Action; victim: Peer } {
+  let action = rotation[Object.values(events).reduce((a, b) => a + b, 0) % rotation.length]!;
+  const crashable = [...live].filter((p) => p.kill);
+  if (action === 'crash' && crashable.length === 0) action = 'close';
+  const victim = rng.pick(action === 'crash' ? crashable : [...live]);
+  live.delete(victim);
+  events[action]++;
+  return { action, victim };
+}
+
+/** What the churn's puts and gets came to; a get that returned other bytes is also named in `wrong`. */
+export interface Workload {
+  putsAttempted: number;
+  putsFailed: number;
+  getsAttempted: number;
+  getsFailed: number;
+  getsWrong: number;
+  wrong: string[];
+}
+
+/**
+ * `loops` loops of work beside a churn while `going()` (and for at most `rounds` each): from a random live peer,
+ * 40 % puts of 1 to `maxKiB` KiB of random bytes (each stored one added to `stored`, name to SHA-256), the rest
+ * gets of a stored file checked against its hash.
+ */
+export function churnWork(opts: {
+  loops: number;
+  rounds: number;
+  prefix: string;
+  maxKiB: number;
+  rng: Rng;
+  livePeer: () => Peer;
+  stored: Map<string, string>;
+  going: () => boolean;
+}): { done: Promise<void>; counts: Workload } {
+  const { rng, stored } = opts;
+  const counts: Workload = { putsAttempted: 0, putsFailed: 0, getsAttempted: 0, getsFailed: 0, getsWrong: 0, wrong: [] };
+  const loops = Array.from({ length: opts.loops }, async (_, w) => {
+    for (let n = 0; opts.going() && n < opts.rounds; n++) {
+      const peer = opts.livePeer();
+      if (rng.chance(0.4)) {
+        const name = `${opts.prefix}-${w}-${n}.bin`;
+        counts.putsAttempted++;
+        try {
+          stored.set(name, await putRandom(peer.page, name, rng.int(1, opts.maxKiB) * 1024));
+        } catch {
+          counts.putsFailed++;
+        }
+      } else {
+        const name = rng.pick([...stored.keys()]);
+        counts.getsAttempted++;
+        const hash = await getHash(peer.page, name).catch(() => undefined);
+        if (hash === undefined || hash === null) counts.getsFailed++;
+        else if (hash !== stored.get(name)) {
+          counts.getsWrong++;
+          counts.wrong.push(`${name} from ${peer.host}`);
+        }
+      }
+    }
+  });
+  return { done: Promise.all(loops).then(() => undefined), counts };
+}
+
+/** Runs `work` on every item, at most `lanes` at a time, in the items' order; resolves to the results in that order. */
+export async function inLanes<T, R>(items: readonly T[], lanes: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(lanes, items.length) }, async () => {
+      for (let i = next++; i < items.length; i = next++) out[i] = await work(items[i]!);
+    }),
+  );
+  return out;
 }
 
 /** Joins `peer` through a peer `via` picks; the one asked may go down meanwhile, so up to three are tried. */
