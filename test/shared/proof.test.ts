@@ -8,6 +8,7 @@ import { SimClock } from '../../shared/sim/clock';
 import { syncDigest } from '../../shared/sim/digest';
 import { MemoryStore } from '../../shared/sim/memory-store';
 import { parseReply } from '../../shared/wire/peer';
+import { PROOF_BACKOFF_MS } from '../../shared/constants';
 
 const CHUNKS = 3;
 
@@ -18,6 +19,7 @@ function meta(name: string, root = name.padEnd(64, '0')): FileMeta {
 /** A node's files and the Proofs over them; `answerer` is the peer its requests go to. */
 function node(seed: number, answerer?: () => Proofs) {
   const clock = new SimClock();
+  let requests = 0;
   const local = new LocalFiles(new MemoryStore(), clock, () => undefined);
   let state = seed;
   const stats = { failedProofs: 0 };
@@ -25,6 +27,7 @@ function node(seed: number, answerer?: () => Proofs) {
     ctx: {
       random: () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31),
       stats,
+      clock,
       log: { warn: () => undefined, debug: () => undefined, info: () => undefined },
       digest: syncDigest,
     },
@@ -32,6 +35,8 @@ function node(seed: number, answerer?: () => Proofs) {
       transferRequestTimeout: () => 1000,
       // The reply crosses the wire: it is decoded as a real one would be.
       request: async (_peer: string, req: { type: 'prove'; nonce: string; items: Array<{ root: string; indexes: number[] }> }) => {
+        requests++;
+        if (!answerer) throw new Error('request prove timed out');
         const { body } = await answerer!().handlers().prove('asker', req);
         const reply = parseReply(body, ['proof']);
         if (!reply.ok) throw new Error(reply.reason);
@@ -40,7 +45,7 @@ function node(seed: number, answerer?: () => Proofs) {
     },
     local,
   } as unknown as FileParts;
-  return { local, stats, proofs: new Proofs(parts) };
+  return { local, stats, clock, requests: () => requests, proofs: new Proofs(parts) };
 }
 
 async function hold(local: LocalFiles, m: FileMeta, fill = 0): Promise<StoredFile> {
@@ -71,5 +76,19 @@ describe('Proofs', () => {
     const tombstone: StoredFile = { meta: { ...meta('gone'), size: 0, chunks: 0, chunkHashes: [] }, role: 'backup' };
     expect((await asker.proofs.proven('peer', [file, tombstone])).map((f) => f.meta.name)).toEqual(['gone']);
     expect(asker.stats.failedProofs).toBe(1);
+  });
+
+  it('does not ask a peer that left a challenge unanswered again until its back-off has passed, doubling each time', async () => {
+    const asker = node(5);
+    const file = await hold(asker.local, meta('a'));
+    expect(await asker.proofs.proven('silent', [file])).toEqual([]);
+    expect(await asker.proofs.proven('silent', [file])).toEqual([]);
+    expect(asker.requests()).toBe(1);
+    await asker.clock.runFor(PROOF_BACKOFF_MS[0]);
+    await asker.proofs.proven('silent', [file]);
+    expect(asker.requests()).toBe(2);
+    await asker.clock.runFor(PROOF_BACKOFF_MS[0]);
+    await asker.proofs.proven('silent', [file]);
+    expect(asker.requests()).toBe(2); // the second failure doubled the wait
   });
 });

@@ -8,7 +8,7 @@
  * lacked one file (it had just been replaced, or was still arriving), and the same batch was asked again every
  * round, so none of its copies was ever let go (the churn run's placement never settled: 302 failed proofs).
  */
-import { PROOF_CHUNKS } from '../../constants';
+import { PROOF_BACKOFF_MS, PROOF_CHUNKS } from '../../constants';
 import type { ProveItem } from '../../wire/peer';
 import { errorMessage } from '../errors';
 import { toHex } from '../id';
@@ -16,7 +16,13 @@ import type { Handlers } from '../inbound';
 import type { Address, StoredFile } from '../types';
 import type { FileParts } from './parts';
 
+/** Peers whose failed challenges we remember for backing off. */
+const PROOF_BACKOFF_PEERS = 1024;
+
 export class Proofs {
+  /** Peers whose last challenge went unanswered: asked again only after this time, doubling each failure. */
+  private readonly backoff = new Map<Address, { until: number; failures: number }>();
+
   constructor(private readonly parts: FileParts) {}
 
   handlers(): Pick<Handlers, 'prove'> {
@@ -34,6 +40,10 @@ export class Proofs {
     const withChunks = files.filter((f) => f.meta.chunks > 0);
     const proven = files.filter((f) => f.meta.chunks === 0);
     if (withChunks.length === 0) return proven;
+    // A peer too busy to answer is not asked again each round: the retries were most of its load (a copy is
+    // only kept a little longer meanwhile).
+    const waiting = this.backoff.get(peer);
+    if (waiting && waiting.until > ctx.clock.now()) return proven;
     const nonce = toHex(Uint8Array.from({ length: 16 }, () => Math.floor(ctx.random() * 256)));
     const items = withChunks.map((f) => ({ root: f.meta.root, indexes: this.pick(f.meta.chunks) }));
     let failure = 'wrong digest';
@@ -45,8 +55,13 @@ export class Proofs {
       withChunks.forEach((file, i) => {
         if (reply.digests[i] === expected[i]) proven.push(file);
       });
+      this.backoff.delete(peer);
     } catch (err) {
       failure = errorMessage(err);
+      const failures = (waiting?.failures ?? 0) + 1;
+      this.backoff.delete(peer); // most recent last: the map stays bounded by dropping the oldest
+      this.backoff.set(peer, { failures, until: ctx.clock.now() + Math.min(PROOF_BACKOFF_MS[1], PROOF_BACKOFF_MS[0] * 2 ** (failures - 1)) });
+      if (this.backoff.size > PROOF_BACKOFF_PEERS) this.backoff.delete(this.backoff.keys().next().value!);
     }
     const failed = files.length - proven.length;
     if (failed > 0) {
