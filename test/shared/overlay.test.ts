@@ -2,8 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../shared/sim/rng';
 import { BYE_TYPE, MAX_OVERLAY_HOPS, MAX_RELAY_BYTES, RELAY_TYPE, isLinkControl, parseLinkControl, relayBody } from '../../shared/wire/overlay';
 import { MAX_SDP_LENGTH } from '../../shared/wire/signal';
+import { webcrypto } from 'node:crypto';
+import { generateIdentity } from '../../shared/trust/identity';
+import { toBase64url } from '../../shared/trust/bytes';
 
-const good = { type: RELAY_TYPE, from: 'tab-a', to: 'tab-b', hops: 0, signal: { type: 'offer', sdp: 'v=0\r\n' } };
+/** The origin's proof a relay carries (client/net/relay-auth checks the signature; here only its shape matters). */
+const proof = { key: (await generateIdentity(webcrypto.subtle as SubtleCrypto)).publicKey, nonce: 7, seq: 1, sig: toBase64url(new Uint8Array(64)) };
+const good = { type: RELAY_TYPE, from: 'tab-a', to: 'tab-b', hops: 0, signal: { type: 'offer', sdp: 'v=0\r\n' }, ...proof };
 
 describe('parseLinkControl', () => {
   it('accepts a relayed signal and a bye, and round-trips through relayBody', () => {
@@ -27,6 +32,10 @@ describe('parseLinkControl', () => {
     ['to not a peer id', { ...good, to: 'x'.repeat(65) }, /to/],
     ['from equal to to', { ...good, to: 'tab-a' }, /same peer/],
     ['too large', { ...good, signal: { type: 'offer', sdp: 'x'.repeat(MAX_RELAY_BYTES) } }, /over/],
+    ['no key', { ...good, key: undefined }, /key/],
+    ['a nonce not an integer', { ...good, nonce: 1.5 }, /nonce/],
+    ['a negative seq', { ...good, seq: -1 }, /seq/],
+    ['a short signature', { ...good, sig: 'abc' }, /sig/],
   ])('refuses %s with a reason', (_name, body, reason) => {
     const parsed = parseLinkControl(body as typeof good);
     expect(parsed.ok).toBe(false);
@@ -45,7 +54,7 @@ describe('parseLinkControl', () => {
       rng.pick<unknown>([undefined, null, 0, -1, 3, 2 ** 53, ...ids, '', 'a b', [], {}, ...signals, { type: 'answer' }, { toString: 1 }]);
     let accepted = 0;
     for (let i = 0; i < 10_000; i++) {
-      const body = { type: RELAY_TYPE, from: values(), to: values(), hops: values(), signal: values() };
+      const body = { type: RELAY_TYPE, from: values(), to: values(), hops: values(), signal: values(), ...proof };
       const wellFormed =
         ids.includes(body.from as string) && ids.includes(body.to as string) && body.from !== body.to && (body.hops === 0 || body.hops === 3) && signals.includes(body.signal as (typeof signals)[number]);
       const parsed = parseLinkControl(body);
