@@ -13,8 +13,11 @@ export const DOWNLOAD_WORKER_URL = '/download-sw.js';
 export const DOWNLOAD_SCOPE = '/download/';
 /** Chunks sent before the browser has read them, at most: 8 of 240 KiB, under 2 MiB held in the worker. */
 export const MAX_UNACKED_CHUNKS = 8;
-/** A worker not active by then, or a download the browser has not begun reading by then, is given up. */
-export const WORKER_START_MS = 10_000;
+/**
+ * A worker not active by then, a download the browser has not begun reading by then, or one whose last chunks it
+ * has not read by then, is given up: far above the under-a-second these take, for a machine under load.
+ */
+export const WORKER_START_MS = 20_000;
 
 /** Downloads streamed to disk: what a get uses for a file over the in-memory threshold (download-target.ts). */
 export interface StreamedSave {
@@ -64,13 +67,17 @@ export class WorkerSave implements StreamedSave {
     let unacked = 0;
     let moved = () => undefined as void;
     let cancelled = false;
+    let started = false;
     let ready!: () => void;
     const isReady = new Promise<void>((resolve) => (ready = resolve));
     let read!: () => void;
     const allRead = new Promise<void>((resolve) => (read = resolve));
     channel.port1.onmessage = ({ data }: MessageEvent<ToPage>) => {
       if (data.type === 'ready') ready();
-      if (data.type === 'ack') unacked--;
+      if (data.type === 'ack') {
+        unacked--;
+        started = true;
+      }
       if (data.type === 'done') read();
       if (data.type === 'cancelled') cancelled = true;
       moved();
@@ -82,7 +89,6 @@ export class WorkerSave implements StreamedSave {
     frame.hidden = true;
     frame.src = `${DOWNLOAD_SCOPE}${id}/${encodeURIComponent(name)}`;
     document.body.append(frame);
-    let started = false;
     const close = (): void => {
       channel.port1.close();
       frame.remove();
@@ -97,15 +103,18 @@ export class WorkerSave implements StreamedSave {
           const acked = new Promise<void>((resolve) => (moved = resolve));
           // Until the browser's first read the download may not have begun: that wait has a deadline.
           await (started ? acked : withDeadline(acked, 'the browser did not begin the download'));
-          started = true;
         }
         if (cancelled) throw cancelledError();
       },
       close: async () => {
         post({ type: 'end', id });
         // The frame stays until the browser has read the whole body.
-        await withDeadline(Promise.race([allRead, new Promise<void>((resolve) => (moved = () => cancelled && resolve()))]), 'the browser did not finish the download');
-        close();
+        const cancelledNow = new Promise<void>((resolve) => (moved = () => cancelled && resolve()));
+        try {
+          await withDeadline(Promise.race([allRead, cancelledNow]), 'the browser did not finish the download');
+        } finally {
+          close();
+        }
         if (cancelled) throw cancelledError();
         this.saved = { name, size };
       },
