@@ -49,11 +49,12 @@ export class Proofs {
     let failure = 'wrong digest';
     try {
       const [expected, { reply }] = await Promise.all([
-        Promise.all(items.map((item) => this.answer(nonce, item))),
+        // A file of ours replaced or dropped meanwhile has no answer here: it is simply not proven.
+        Promise.all(items.map((item) => this.answer(nonce, item).catch(() => undefined))),
         rpc.request(peer, { type: 'prove', nonce, items }, { timeoutMs: rpc.transferRequestTimeout(), suspect: false }),
       ]);
       withChunks.forEach((file, i) => {
-        if (reply.digests[i] === expected[i]) proven.push(file);
+        if (expected[i] !== undefined && reply.digests[i] === expected[i]) proven.push(file);
       });
       this.backoff.delete(peer);
     } catch (err) {
