@@ -77,8 +77,11 @@ export const OFFER_BUDGET_WINDOW_MS = 60_000;
 export const LET_GO_MEMORY_MS = 60_000;
 /** Chunks a proof of holding covers per file: a holder that lacks a chunk fails it, and the asker reads few bytes. */
 export const PROOF_CHUNKS = 2;
-/** After a challenge a peer did not answer, wait this long before the next (first, then doubling up to the second). */
-export const PROOF_BACKOFF_MS: readonly [number, number] = [2_000, 30_000];
+/**
+ * After a challenge a peer did not answer, wait this long before the next (first, then doubling up to the second).
+ * At most 8 s: with 30 s a peer that missed one while it reloaded left a stray copy past reload.test's 10 s.
+ */
+export const PROOF_BACKOFF_MS: readonly [number, number] = [1_000, 8_000];
 /** Ids never heard from that one 'find' reply may make us contact (the next hop and one fallback). */
 export const NEW_HOPS_PER_REPLY = 2;
 /** First backoff of a copy a peer refused for lack of space, doubled on each refusal up to the max. */
