@@ -7,10 +7,11 @@ import type { Clock } from './types';
 
 const LIMITED_KEYS = 4096;
 
-function bounded<K, V>(map: Map<K, V>, key: K, value: V): void {
+/** Sets `key` as the most recent entry of `map`, dropping the oldest once there are more than `limit`. */
+export function bounded<K, V>(map: Map<K, V>, key: K, value: V, limit = LIMITED_KEYS): void {
   map.delete(key);
   map.set(key, value);
-  if (map.size > LIMITED_KEYS) map.delete(map.keys().next().value!);
+  if (map.size > limit) map.delete(map.keys().next().value!);
 }
 
 export class TokenBuckets {

@@ -13,6 +13,7 @@ import type { ProveItem } from '../../wire/peer';
 import { errorMessage } from '../errors';
 import { toHex } from '../id';
 import type { Handlers } from '../inbound';
+import { bounded } from '../limits';
 import type { Address, StoredFile } from '../types';
 import type { FileParts } from './parts';
 
@@ -60,9 +61,8 @@ export class Proofs {
     } catch (err) {
       failure = errorMessage(err);
       const failures = (waiting?.failures ?? 0) + 1;
-      this.backoff.delete(peer); // most recent last: the map stays bounded by dropping the oldest
-      this.backoff.set(peer, { failures, until: ctx.clock.now() + Math.min(PROOF_BACKOFF_MS[1], PROOF_BACKOFF_MS[0] * 2 ** (failures - 1)) });
-      if (this.backoff.size > PROOF_BACKOFF_PEERS) this.backoff.delete(this.backoff.keys().next().value!);
+      const until = ctx.clock.now() + Math.min(PROOF_BACKOFF_MS[1], PROOF_BACKOFF_MS[0] * 2 ** (failures - 1));
+      bounded(this.backoff, peer, { failures, until }, PROOF_BACKOFF_PEERS);
     }
     const failed = files.length - proven.length;
     if (failed > 0) {
