@@ -243,7 +243,7 @@ test('10 tabs under 60 s of crashes, closes, reloads and freezes lose no stored 
       if (got.every((hash) => hash === stored.get(name))) verified++;
       if (!got.some((hash) => hash === stored.get(name))) lost++;
       got.forEach((hash, t) => {
-        if (hash !== stored.get(name)) mismatches.push(`${name} from ${survivors[t]!.host}: ${String(hash).slice(0, 120)}`);
+        if (hash !== stored.get(name)) mismatches.push(`${name} from ${survivors[t]!.host}: ${String(hash).slice(0, 300)}`);
       });
     });
     if (lost > 0 || !placed) {

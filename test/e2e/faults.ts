@@ -5,6 +5,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import type { TransportStats } from '../../client/net/transport-stats';
 import type { NodeStats } from '../../shared/ring/node';
+import type { Envelope } from '../../shared/ring/types';
 
 /** Base64 keeps page.evaluate's payload small: a number[] would be several times the bytes. */
 const SEND_BATCH_BYTES = 4 * 1024 * 1024;
@@ -73,47 +74,63 @@ export function notices(page: Page): Promise<Array<{ level: string; message: str
 }
 
 /**
- * Makes every tab the context opens a liar: its transport's request handler is wrapped, before the ring
- * node installs it, so that every chunk it serves has bytes flipped. `corruptedReplies` counts the lies.
+ * What a lying tab answers: `honest` runs its real handler. It runs in the page, sent there as its source, so
+ * it may use only its arguments and the page's globals; `lies` is the page's `window.lies`, which the test
+ * reads and changes with page.evaluate.
  */
-export async function corruptChunkReplies(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => {
-    type Plumbing = NonNullable<Window['ringshare']>;
-    type Transport = NonNullable<Plumbing['transport']>;
-    const lies = { count: 0 };
-    (window as { corruptedReplies?: typeof lies }).corruptedReplies = lies;
-    let plumbing: Plumbing | undefined;
-    // The page assigns window.ringshare, then plumbing.transport when its node is made, then the node calls listen.
-    Object.defineProperty(window, 'ringshare', {
-      configurable: true,
-      get: () => plumbing,
-      set(value: Plumbing) {
-        plumbing = value;
-        let transport = value.transport;
-        Object.defineProperty(value, 'transport', {
-          configurable: true,
-          enumerable: true,
-          get: () => transport,
-          set(next: Transport | null) {
-            transport = next;
-            if (!next) return;
-            const listen = next.listen.bind(next);
-            next.listen = (handler) =>
-              listen(async (from, msg) => {
-                const reply = await handler(from, msg);
-                if (msg.body.type !== 'chunk' || !reply.data?.length) return reply;
-                const data = reply.data.slice();
-                for (let i = 0; i < data.length; i += 251) data[i]! ^= 0xff;
-                lies.count++;
-                return { ...reply, data };
-              });
-          },
-        });
-      },
-    });
+export type Lie<S> = (lies: S, from: string, msg: Envelope, honest: () => Promise<Envelope>) => Promise<Envelope>;
+
+/**
+ * Makes every tab the context opens a liar: its transport's request handler is wrapped with `lie` before the
+ * ring node installs it, and `window.lies` starts as `initial`.
+ */
+export async function lieInReplies<S>(context: BrowserContext, lie: Lie<S>, initial: S): Promise<void> {
+  await context.addInitScript({ content: `(${wrapTransportHandler.toString()})(${lie.toString()}, ${JSON.stringify(initial)});` });
+}
+
+/** Runs in the page: the page assigns window.ringshare, then plumbing.transport when its node is made, then the node calls listen. */
+function wrapTransportHandler<S>(lie: Lie<S>, lies: S): void {
+  type Plumbing = NonNullable<Window['ringshare']>;
+  type Transport = NonNullable<Plumbing['transport']>;
+  (window as { lies?: S }).lies = lies;
+  let plumbing: Plumbing | undefined;
+  Object.defineProperty(window, 'ringshare', {
+    configurable: true,
+    get: () => plumbing,
+    set(value: Plumbing) {
+      plumbing = value;
+      let transport = value.transport;
+      Object.defineProperty(value, 'transport', {
+        configurable: true,
+        enumerable: true,
+        get: () => transport,
+        set(next: Transport | null) {
+          transport = next;
+          if (!next) return;
+          const listen = next.listen.bind(next);
+          next.listen = (handler) => listen((from, msg) => lie((window as { lies?: S }).lies!, from, msg, () => handler(from, msg)));
+        },
+      });
+    },
   });
 }
 
+/** Makes every tab the context opens a liar whose every chunk reply has bytes flipped; corruptedReplies counts them. */
+export function corruptChunkReplies(context: BrowserContext): Promise<void> {
+  return lieInReplies(
+    context,
+    async (lies, _from, msg, honest) => {
+      const reply = await honest();
+      if (msg.body.type !== 'chunk' || !reply.data?.length) return reply;
+      const data = reply.data.slice();
+      for (let i = 0; i < data.length; i += 251) data[i]! ^= 0xff;
+      lies.count++;
+      return { ...reply, data };
+    },
+    { count: 0 },
+  );
+}
+
 export function corruptedReplies(page: Page): Promise<number> {
-  return page.evaluate(() => (window as { corruptedReplies?: { count: number } }).corruptedReplies?.count ?? 0);
+  return page.evaluate(() => (window as { lies?: { count: number } }).lies?.count ?? 0);
 }

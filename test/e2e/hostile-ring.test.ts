@@ -10,15 +10,13 @@
  *     signature it could not make). Each is refused and counted, no link is replaced, and the download ends
  *     byte-identical.
  *
- * (b), the offer flood against a small quota, is not here yet: the browser node passes no storage estimate
- * to the offer gate (client/dht/browser-dht.ts wires no `storageEstimate`), so a tab does not check its quota
- * before it pulls an offered file; issue 18 still asks for it.
+ * (b), the offer flood against a small quota, runs in the simulator (sim-hostile.test.ts), not in real tabs yet.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { DEFAULT_M } from '../../shared/constants';
 import { hashKey } from '../../shared/ring/id';
-import { transportStats } from './faults';
+import { lieInReplies, transportStats } from './faults';
 import { waitFor, withSession } from './harness';
 import { expectedRing, formRing, getHash, openPeer, putRandom, states, type PeerState } from './ring';
 import { requestRaw } from './trust';
@@ -40,48 +38,24 @@ interface Lies {
   digest: number;
 }
 
-/**
- * Makes the context's tab a liar once the test hands it made-up ids (window.lies.predecessors): its transport
- * handler is wrapped before the ring node installs it (as faults.ts's corruptChunkReplies does).
- */
-async function lieAboutTheRing(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => {
-    type Plumbing = NonNullable<Window['ringshare']>;
-    type Transport = NonNullable<Plumbing['transport']>;
-    const lies: Lies = { predecessors: null, state: 0, digest: 0 };
-    (window as { lies?: Lies }).lies = lies;
-    let plumbing: Plumbing | undefined;
-    Object.defineProperty(window, 'ringshare', {
-      configurable: true,
-      get: () => plumbing,
-      set(value: Plumbing) {
-        plumbing = value;
-        let transport = value.transport;
-        Object.defineProperty(value, 'transport', {
-          configurable: true,
-          enumerable: true,
-          get: () => transport,
-          set(next: Transport | null) {
-            transport = next;
-            if (!next) return;
-            const listen = next.listen.bind(next);
-            next.listen = (handler) =>
-              listen(async (from, msg) => {
-                const made = lies.predecessors;
-                if (made && msg.body.type === 'digest') {
-                  lies.digest++;
-                  return { body: { type: 'missing', names: [] } };
-                }
-                const reply = await handler(from, msg);
-                if (!made || msg.body.type !== 'state' || reply.body.type !== 'state') return reply;
-                lies.state++;
-                return { body: { ...reply.body, predecessor: made[0]!, predecessors: made } };
-              });
-          },
-        });
-      },
-    });
-  });
+/** Makes the context's tab a liar once the test hands it made-up ids (window.lies.predecessors). */
+function lieAboutTheRing(context: BrowserContext): Promise<void> {
+  const initial: Lies = { predecessors: null, state: 0, digest: 0 };
+  return lieInReplies(
+    context,
+    async (lies, _from, msg, honest) => {
+      const made = lies.predecessors;
+      if (made && msg.body.type === 'digest') {
+        lies.digest++;
+        return { body: { type: 'missing', names: [] } };
+      }
+      const reply = await honest();
+      if (!made || msg.body.type !== 'state' || reply.body.type !== 'state') return reply;
+      lies.state++;
+      return { body: { ...reply.body, predecessor: made[0]!, predecessors: made } };
+    },
+    initial,
+  );
 }
 
 function liesOf(page: Page): Promise<Lies> {
