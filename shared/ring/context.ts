@@ -41,6 +41,8 @@ export interface NodeStats extends UnderReplication {
   badRecords: number;
   /** Gets whose replicas named different writers for the name. */
   disagreements: number;
+  /** Asks of a name that every replica answered with nothing, whose lookup had passed its owner by (files/holders). */
+  passedOwners: number;
   /** Requests refused because their sender was over its rate (ring/inbound RATES). */
   rateLimited: number;
   /** Offers refused: of files we are no replica of from a non-neighbour, over a sender's byte budget, or over our storage. */
@@ -67,6 +69,7 @@ export class RingContext {
     corruptChunks: 0,
     badRecords: 0,
     disagreements: 0,
+    passedOwners: 0,
     rateLimited: 0,
     refusedOffers: 0,
     failedProofs: 0,

@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
-import { logEvent, withSession } from './harness';
+import { logEvent, waitFor, withSession } from './harness';
 import { freeze } from './lifecycle';
 import { SETTLE_MS, expectedRing, formRing, getHash, openPeers, putRandom, state, states, waitForPlacement, waitForRing } from './ring';
 
@@ -52,7 +52,14 @@ test(`a tab frozen for ${FREEZE_MS / 1000} s is routed around, rejoins as itself
       const routedMs = Date.now() - frozenAt;
       hashes.set(replaced, await putRandom(others[0]!, replaced, 7777));
       await waitForPlacement(others, names, SETTLE_MS.crash);
-      newRoot = (await Promise.all(others.map((p) => rootsOf(p, replaced)))).find((root) => root !== null) ?? null;
+      // Every copy among the others is one version (a backup may still be taking the new one when placement
+      // holds: CI once read a backup's old root here first).
+      const roots = await waitFor(
+        async () => (await Promise.all(others.map((p) => rootsOf(p, replaced)))).filter((root) => root !== null),
+        (roots) => roots.length > 0 && roots.every((root) => root === roots[0]),
+        { timeoutMs: SETTLE_MS.put, what: `the others' copies of ${replaced} to be one version` },
+      );
+      newRoot = roots[0]!;
       logEvent('freeze-routed-around', { routedMs, placedMs: Date.now() - frozenAt });
       expect(Date.now() - frozenAt, 'routed around and re-placed within the freeze').toBeLessThan(FREEZE_MS);
       await pace(frozenAt + FREEZE_MS);

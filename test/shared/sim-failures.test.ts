@@ -116,3 +116,27 @@ describe('a successor that does not answer', () => {
     expect(found.owner).toBe(next.address);
   });
 });
+
+describe('an owner its predecessor has lost touch with', () => {
+  it('a get whose lookup passed the owner by asks the owner named by the next peer instead of reading "no such file"', async () => {
+    // One copy, so the peer after the owner holds nothing of the file and every replica the lookup names says so.
+    const sim = new Simulation({ seed: 82, r: 1 });
+    await sim.createRing(12);
+    expect(await sim.converge(30_000)).toBe(true);
+    const bytes = sim.rng.bytes(3000);
+    await sim.putFile('passed.bin', bytes);
+    const view = sim.view();
+    const owner = sim.replicasOf('passed.bin')[0]!;
+    const at = view.peers.findIndex((p) => p.address === owner);
+    const [before, after] = [view.at(at - 1), view.at(at + 1)];
+    // The peer before the owner cannot reach it (in a tab: a busy owner answering nothing for seconds), so it
+    // takes the peer after for its successor and answers lookups of the key with it. That peer still knows the owner.
+    sim.network.partition([before.address], [owner]);
+    await sim.stabilize(5_000);
+    expect(before.node.successor).toBe(after.address);
+    expect(after.node.predecessor).toBe(owner);
+    const reader = view.at(at + 4);
+    expect(await sim.getFile('passed.bin', reader.address)).toEqual(bytes);
+    expect(reader.node.stats.passedOwners).toBeGreaterThan(0);
+  });
+});

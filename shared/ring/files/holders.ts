@@ -12,6 +12,7 @@
  */
 import { compareRecords } from '../../trust/order';
 import { toWireMeta, type WireMeta } from '../../wire/file-meta';
+import { betweenRightIncl } from '../id';
 import type { Address } from '../types';
 import type { FileParts } from './parts';
 
@@ -38,12 +39,34 @@ export class Holders {
   /** Asks the replicas of `name` what they hold and chooses a version. */
   async ask(name: string, signal: AbortSignal | undefined): Promise<Holdings> {
     const { ctx, lookup, local } = this.parts;
-    const { owner, replicas } = await lookup.run(ctx.keyOf(name), ctx.address, signal);
+    const key = ctx.keyOf(name);
+    const { owner, replicas } = await lookup.run(key, ctx.address, signal);
     const candidates = [...new Set([...replicas.slice(0, ctx.config.r), ...(local.get(name) ? [ctx.address] : [])])];
     const answers = await this.checked(candidates, name, await this.metasAt(candidates, name, signal));
+    const passed = answers.every((a) => a === null) ? await this.passedOwner(key, owner, candidates, signal) : undefined;
+    if (passed) {
+      candidates.unshift(passed);
+      answers.unshift(...(await this.checked([passed], name, [await this.metaAt(passed, name, signal)])));
+    }
     const chosen = this.choose(name, answers);
     const sources = chosen ? candidates.filter((_, i) => answers[i]?.meta.root === chosen.meta.root) : [];
     return { owner, answers, chosen, sources };
+  }
+
+  /**
+   * When every replica says it holds nothing: the owner's predecessor, if the key is that peer's and not the
+   * owner's, so the lookup went round it. A busy owner is passed over like that until the peer before it hears
+   * from it again: CI read a 64 MiB file just put on such an owner as "no such file" (its backups were still on
+   * the way), and a put could so take a name that exists. One request to the owner, one meta to the peer it
+   * names; neither failing makes a suspect, so a liar's made-up predecessor costs one failed request.
+   */
+  private async passedOwner(key: bigint, owner: Address, asked: Address[], signal: AbortSignal | undefined): Promise<Address | undefined> {
+    const { ctx, rpc } = this.parts;
+    if (owner === ctx.address) return undefined; // our own predecessor is what made us the owner
+    const pred = await rpc.request(owner, { type: 'state' }, { suspect: false, signal }).then(({ reply }) => reply.predecessor, () => null);
+    if (!pred || pred === ctx.address || asked.includes(pred) || betweenRightIncl(key, ctx.keyOf(pred), ctx.keyOf(owner))) return undefined;
+    ctx.stats.passedOwners++;
+    return pred;
   }
 
   /** The answers with every unchecked record bypassed (made undefined), counted and told. */
