@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { DEFAULT_M } from '../../shared/constants';
 import { hashKey } from '../../shared/ring/id';
-import { logEvent, waitFor, withSession } from './harness';
+import { logEvent, waitFor, within, withSession } from './harness';
 import { SETTLE_MS, expectedRing, formRing, getHash, openPeers, putRandom, states, waitForRing } from './ring';
 
 const MiB = 1024 * 1024;
@@ -19,6 +19,20 @@ async function ownerOf(pages: Page[], name: string): Promise<string> {
   const ring = expectedRing(await states(pages));
   const key = hashKey(name, DEFAULT_M);
   return (ring.find((p) => BigInt(p.key) >= key) ?? ring[0]!).host;
+}
+
+/**
+ * Each step of the first test alone takes 2 to 15 s here (32 MiB on two cores); CI once spent the whole
+ * test's 180 s somewhere in it, unsaid where. A step that hangs now fails naming itself.
+ */
+const STEP_MS = 60_000;
+
+/** Runs one step of the test within STEP_MS and logs how long it took. */
+async function step<T>(what: string, work: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  const result = await within(work(), STEP_MS, what);
+  logEvent('abort-step', { what, ms: Date.now() - started });
+  return result;
 }
 
 interface Outcome {
@@ -35,11 +49,11 @@ test('a 32 MiB get and a 32 MiB put aborted halfway reject with AbortError, link
     const hosts = await Promise.all(pages.map((p) => p.evaluate(() => window.dht!.host)));
 
     // The get: from a tab that is not the file's owner.
-    const hash = await putRandom(pages[0]!, 'get-me.bin', 32 * MiB);
+    const hash = await step('the first put', () => putRandom(pages[0]!, 'get-me.bin', 32 * MiB));
     const owner = await ownerOf(pages, 'get-me.bin');
     await waitFor(() => states(pages), (s) => s.some((p) => p.host === owner && p.files.includes('get-me.bin')), { timeoutMs: SETTLE_MS.put * 4, what: 'the owner to hold get-me.bin' });
     const getter = pages[hosts.findIndex((h) => h !== owner)]!;
-    const got: Outcome = await getter.evaluate(async () => {
+    const got: Outcome = await step('the aborted get', () => getter.evaluate(async () => {
       const controller = new AbortController();
       let abortedAt = -1;
       try {
@@ -56,7 +70,7 @@ test('a 32 MiB get and a 32 MiB put aborted halfway reject with AbortError, link
       } catch (err) {
         return { name: (err as Error).name, code: (err as { code?: string }).code, abortedAt };
       }
-    });
+    }));
     logEvent('get-aborted', { ...got });
     expect(got).toMatchObject({ name: 'AbortError', code: 'aborted' });
     expect(got.abortedAt).toBeGreaterThanOrEqual(0.5);
@@ -67,7 +81,7 @@ test('a 32 MiB get and a 32 MiB put aborted halfway reject with AbortError, link
     const putterHost = await putter.evaluate(() => window.dht!.host);
     let putName = '';
     for (let i = 0; i < 100 && !putName; i++) if ((await ownerOf(pages, `put-${i}.bin`)) !== putterHost) putName = `put-${i}.bin`;
-    const put: Outcome = await putter.evaluate(async ({ name, size }) => {
+    const put: Outcome = await step('the aborted put', () => putter.evaluate(async ({ name, size }) => {
       const bytes = new Uint8Array(size);
       for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
       const controller = new AbortController();
@@ -87,7 +101,7 @@ test('a 32 MiB get and a 32 MiB put aborted halfway reject with AbortError, link
       } catch (err) {
         return { name: (err as Error).name, code: (err as { code?: string }).code, abortedAt };
       }
-    }, { name: putName, size: 32 * MiB });
+    }, { name: putName, size: 32 * MiB }));
     logEvent('put-aborted', { ...put, file: putName });
     expect(put).toMatchObject({ name: 'AbortError', code: 'aborted' });
     expect(put.abortedAt).toBeLessThan(1);
@@ -101,9 +115,9 @@ test('a 32 MiB get and a 32 MiB put aborted halfway reject with AbortError, link
     });
 
     // The next get of the same file reads it whole; the aborted put's file can be put and read back.
-    expect(await getHash(getter, 'get-me.bin')).toBe(hash);
-    const again = await putRandom(putter, putName, 32 * MiB);
-    expect(await getHash(pages.find((p) => p !== putter)!, putName)).toBe(again);
+    expect(await step('the get after the aborted one', () => getHash(getter, 'get-me.bin'))).toBe(hash);
+    const again = await step('the put after the aborted one', () => putRandom(putter, putName, 32 * MiB));
+    expect(await step('reading that put back', () => getHash(pages.find((p) => p !== putter)!, putName))).toBe(again);
   });
 });
 

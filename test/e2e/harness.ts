@@ -69,20 +69,21 @@ function playwrightDisableFeatures(): Promise<string | undefined> {
   return defaultDisableFeatures;
 }
 
-async function launchOptions() {
+async function launchOptions(extraArgs: string[] = []) {
   requireChromium();
   const playwrights = await playwrightDisableFeatures();
   const features = [...(playwrights ? playwrights.slice('--disable-features='.length).split(',') : []), ...EXTRA_DISABLED_FEATURES];
   return {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: [...CHROMIUM_ARGS, `--disable-features=${features.join(',')}`],
+    args: [...CHROMIUM_ARGS, ...extraArgs, `--disable-features=${features.join(',')}`],
     ...(playwrights ? { ignoreDefaultArgs: [playwrights] } : {}),
   };
 }
 
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch(await launchOptions());
+/** `extraArgs` add Chromium switches (`--js-flags=--expose-gc` for a test that collects garbage itself). */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch(await launchOptions(extraArgs));
 }
 
 /**
@@ -160,6 +161,19 @@ export async function waitFor<T>(
   }
 }
 
+/** `work`, or an error naming `what` once `ms` pass without it settling: a step that hangs says which it was. */
+export async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function describe(value: unknown): string {
   try {
     return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value);
@@ -193,12 +207,12 @@ export interface Session {
   defer: (cleanup: () => unknown) => void;
 }
 
-/** The usual start of a test: the real server and one browser, both closed in `finally`. */
-export function withSession<T>(body: (session: Session) => Promise<T>): Promise<T> {
+/** The usual start of a test: the real server and one browser (with `browserArgs`), both closed in `finally`. */
+export function withSession<T>(body: (session: Session) => Promise<T>, opts: { browserArgs?: string[] } = {}): Promise<T> {
   return withCleanup(async (defer) => {
     const server = await startServer();
     defer(() => server.close());
-    const browser = await launchBrowser();
+    const browser = await launchBrowser(opts.browserArgs);
     defer(() => browser.close());
     return body({ server, browser, defer });
   });
