@@ -56,8 +56,8 @@ export class Holders {
   /**
    * When every replica says it holds nothing: the owner's predecessor, if the key is that peer's and not the
    * owner's, so the lookup went round it. A busy owner is passed over like that until the peer before it hears
-   * from it again: CI read a 64 MiB file just put on such an owner as "no such file" (its backups were still on
-   * the way), and a put could so take a name that exists. One request to the owner, one meta to the peer it
+   * from it again; that is the likeliest way CI read a 64 MiB file just put as "no such file" (its backups were
+   * still on the way, so the peers after the owner held nothing), and a put could so take a name that exists. One request to the owner, one meta to the peer it
    * names; neither failing makes a suspect, so a liar's made-up predecessor costs one failed request.
    */
   private async passedOwner(key: bigint, owner: Address, asked: Address[], signal: AbortSignal | undefined): Promise<Address | undefined> {
