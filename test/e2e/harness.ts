@@ -2,7 +2,9 @@
  * What every end-to-end test needs: the real signaling server serving the built page, headless
  * Chromium, tabs whose errors reach the test log, bounded polling, and cleanup that always runs.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Logger } from '../../shared/ring/types';
@@ -108,6 +110,21 @@ export async function launchCrashableBrowser(): Promise<{ browser: Browser; kill
     await server.close();
     throw err;
   }
+}
+
+/**
+ * A browser with a profile of its own in which origin `url` may store only `quotaBytes`: CDP
+ * Storage.overrideQuotaForOrigin works only in a persistent profile, and every tab of one origin in a profile
+ * shares it. Closed and removed through `defer`.
+ */
+export async function launchQuotaProfile(url: string, quotaBytes: number, defer: (cleanup: () => unknown) => void): Promise<BrowserContext> {
+  const profile = mkdtempSync(joinPath(tmpdir(), 'ringshare-quota-'));
+  defer(() => rmSync(profile, { recursive: true, force: true }));
+  const context = await chromium.launchPersistentContext(profile, await launchOptions());
+  defer(() => context.close());
+  const blank = context.pages()[0] ?? (await context.newPage());
+  await (await context.newCDPSession(blank)).send('Storage.overrideQuotaForOrigin', { origin: url, quotaSize: quotaBytes });
+  return context;
 }
 
 /** A new tab at `url`, its console errors, warnings and uncaught exceptions forwarded to the test log. */

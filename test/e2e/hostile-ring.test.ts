@@ -10,7 +10,7 @@
  *     signature it could not make). Each is refused and counted, no link is replaced, and the download ends
  *     byte-identical.
  *
- * (b), the offer flood against a small quota, runs in the simulator (sim-hostile.test.ts), not in real tabs yet.
+ * (b), the offer flood against a tab with a small quota, is offer-flood.test.ts.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { expect, test } from 'vitest';

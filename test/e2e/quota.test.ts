@@ -3,17 +3,13 @@
  * never leaves a half-written file there; a put for which it is only a backup is stored on the other replicas
  * and read back intact from every tab. Either way no file is lost without the putter being told.
  *
- * The quota is lowered with CDP Storage.overrideQuotaForOrigin, which works only in a persistent browser
- * profile, and every tab of one origin in a profile shares it: the full peer has a profile of its own.
+ * The full peer has a browser profile of its own, with its quota lowered (harness launchQuotaProfile).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join as joinPath } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { DEFAULT_M } from '../../shared/constants';
 import { hashKey } from '../../shared/ring/id';
-import { CHROMIUM_PATH, logEvent, waitFor, withSession } from './harness';
+import { launchQuotaProfile, logEvent, waitFor, withSession } from './harness';
 import { expectedRing, formRing, getHash, openPeer, state, type PeerState } from './ring';
 
 const QUOTA_BYTES = 1024 * 1024;
@@ -95,16 +91,7 @@ function putReporting(page: Page, name: string, size: number): Promise<{ hash: s
 
 test("a full peer's storage: its put fails clearly, nothing half-written stays, its backups live on elsewhere", async () => {
   await withSession(async ({ server, browser, defer }) => {
-    const profile = mkdtempSync(joinPath(tmpdir(), 'ringshare-quota-'));
-    defer(() => rmSync(profile, { recursive: true, force: true }));
-    const fullProfile = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: ['--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    defer(() => fullProfile.close());
-    const blank = fullProfile.pages()[0] ?? (await fullProfile.newPage());
-    await (await fullProfile.newCDPSession(blank)).send('Storage.overrideQuotaForOrigin', { origin: server.url, quotaSize: QUOTA_BYTES });
+    const fullProfile = await launchQuotaProfile(server.url, QUOTA_BYTES, defer);
 
     const roomy = await browser.newContext();
     const others: Page[] = [];

@@ -95,17 +95,20 @@ export function ringErrors(peers: PeerState[]): string[] {
 /** Errors a placement timeout names. */
 const PLACEMENT_ERRORS_SHOWN = 20;
 
+/** The hosts that should hold `name` in `ring` (sorted by key, as expectedRing gives): its owner, then r - 1 backups. */
+export function replicaHosts(ring: PeerState[], name: string, r = DEFAULT_REPLICAS): string[] {
+  const key = hashKey(name, DEFAULT_M);
+  const owner = Math.max(0, ring.findIndex((p) => BigInt(p.key) >= key));
+  return Array.from({ length: Math.min(r, ring.length) }, (_, i) => ring[(owner + i) % ring.length]!.host);
+}
+
 /** Where each file is against where it must be: the owner's files and the next r - 1 peers' backups, nowhere else. */
 export function placementErrors(peers: PeerState[], names: string[], r = DEFAULT_REPLICAS): string[] {
   const ring = expectedRing(peers);
   const errors: string[] = [];
   for (const name of names) {
-    const key = hashKey(name, DEFAULT_M);
-    let ownerIndex = ring.findIndex((p) => BigInt(p.key) >= key);
-    if (ownerIndex < 0) ownerIndex = 0;
-    const copies = Math.min(r, ring.length);
-    const backups = new Set(Array.from({ length: copies - 1 }, (_, i) => ring[(ownerIndex + 1 + i) % ring.length]!.host));
-    const owner = ring[ownerIndex]!.host;
+    const [owner, ...rest] = replicaHosts(ring, name, r);
+    const backups = new Set(rest);
     for (const peer of ring) {
       const owns = peer.files.includes(name);
       const backs = peer.backUpFiles.includes(name);
