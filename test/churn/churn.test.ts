@@ -12,7 +12,7 @@ import { logEvent, waitFor, withSession } from '../e2e/harness';
 import { DEFAULT_M, DEFAULT_REPLICAS } from '../../shared/constants';
 import { hashKey } from '../../shared/ring/id';
 import { expectedRing, formRing, placementErrors, putRandom, ringErrors, states, waitForPlacement, type PeerState } from '../e2e/ring';
-import { churnWork, hashesFrom, inLanes, nextEvent, pace, rejoin as rejoinVia, sleepFor, tabOpener, type Action, type Peer } from './tabs';
+import { churnWork, hashesFrom, inLanes, nextEvent, pace, rejoin as rejoinVia, routingView, sleepFor, tabOpener, type Action, type Peer } from './tabs';
 
 const TABS = 10;
 /** Tabs in browser processes of their own, so that killing one crashes that peer alone. */
@@ -250,9 +250,13 @@ test('10 tabs under 60 s of crashes, closes, reloads and freezes lose no stored 
       // Enough to tell a broken ring from files gone from every peer, without printing the whole ring.
       const finalStates = await states(survivors.map((p) => p.page));
       const lostNames = names.filter((_, i) => !results.some((r) => r[i] === stored.get(names[i]!)));
+      const misplaced = placementErrors(finalStates, names).slice(0, 20);
+      // Each tab's own view of the names misplaced: a stray copy is kept by a tab that thinks it a replica.
+      const misplacedNames = [...new Set(misplaced.map((e) => e.slice(0, e.indexOf(':'))))];
       logEvent('churn-diagnosis', {
         ringErrors: ringErrors(finalStates).slice(0, 20),
-        placementErrors: placementErrors(finalStates, names).slice(0, 20),
+        placementErrors: misplaced,
+        views: await Promise.all(survivors.map((p) => routingView(p.page, misplacedNames).catch((err: Error) => ({ host: p.host, error: err.message })))),
         history,
         lost: lostNames.slice(0, 8).map((name) => ({
           name,

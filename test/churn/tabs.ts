@@ -170,3 +170,28 @@ export function hashesFrom(page: Page, names: string[], parallel: number): Promi
     { names, parallel },
   );
 }
+
+/** What a tab's ring node believes, for a diagnosis: its neighbours, and the role it gives each of `names`. */
+export interface RoutingView {
+  host: string;
+  predecessor: string | null;
+  predecessors: string[];
+  successors: string[];
+  roles: Record<string, string>;
+}
+
+export function routingView(page: Page, names: string[]): Promise<RoutingView> {
+  return page.evaluate((names) => {
+    type Node = { routing: { predecessor: string | null; predecessors: string[]; successors: string[]; roleOf(key: bigint): string } };
+    const dht = window.dht!;
+    const { routing } = (dht as unknown as { node: Node }).node;
+    const key = (name: string) => BigInt(dht.hasher(name));
+    return {
+      host: dht.host,
+      predecessor: routing.predecessor,
+      predecessors: [...routing.predecessors],
+      successors: [...routing.successors],
+      roles: Object.fromEntries(names.map((name) => [name, routing.roleOf(key(name))])),
+    };
+  }, names);
+}
