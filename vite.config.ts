@@ -11,6 +11,11 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,
+    rollupOptions: {
+      // The download service worker (client/save/download-sw.ts) is a script of its own at a fixed URL, /download-sw.js.
+      input: { index: 'index.html', 'download-sw': 'client/save/download-sw.ts' },
+      output: { entryFileNames: (chunk) => (chunk.name === 'download-sw' ? '[name].js' : 'assets/[name]-[hash].js') },
+    },
   },
   server: {
     host: '127.0.0.1',

@@ -1,6 +1,7 @@
 /** The `window.dht` object: the node contract outside tests and the page rely on. */
 import type { ListEntry, ListOptions } from '../shared/ring/node';
 import type { FileMeta } from '../shared/ring/types';
+import type { StreamedSave } from './save/sw-download';
 
 export type { ListEntry, ListOptions } from '../shared/ring/node';
 
@@ -27,6 +28,11 @@ export interface TransferOptions {
   key?: string;
   /** get: write the file straight into this file (from `showSaveFilePicker`), whatever its size; resolves to it. */
   saveTo?: FileSystemFileHandle;
+  /**
+   * get: stream a file over `inMemoryDownloadBytes` to the browser's downloads through this (client/save/), in
+   * place of the origin private file system; the get then resolves to an empty Blob, its bytes being on disk.
+   */
+  download?: StreamedSave;
 }
 
 /** What a put stored. */

@@ -227,7 +227,7 @@ export class BrowserDht implements DhtApi {
           await target?.discard();
           const sealed = isPrivate(version);
           sink = sealed ? openingSink(requireKey(version, fileKey), add) : add;
-          target = await downloadTarget(sealed ? plainVersion(version) : version, this.inMemoryDownloadBytes, folder, options?.saveTo);
+          target = await downloadTarget(sealed ? plainVersion(version) : version, this.inMemoryDownloadBytes, folder, options?.saveTo, options?.download);
         },
         onProgress: (done, total) => options?.onProgress?.({ done, total }),
         ...(options?.signal && { signal: options.signal }),

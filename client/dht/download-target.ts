@@ -1,12 +1,15 @@
 /**
  * Where a download is put together. A file the user picked a place for (`showSaveFilePicker`) is written straight
- * into that file; otherwise a file up to a threshold becomes a Blob of Blobs in memory, and a bigger one
- * is written to a file of the origin private file system. Chromium keeps Blobs in memory up to a browser-wide
+ * into that file; otherwise a file up to a threshold becomes a Blob of Blobs in memory, and a bigger one is
+ * streamed to the browser's downloads through the service worker when the caller asks for it (the page, where
+ * there is no `showSaveFilePicker`: client/save/), else written to a file of the origin private file system. Chromium keeps Blobs in memory up to a browser-wide
  * limit (about 500 MiB on this machine, with no disk to spill to in a private window), past which every new
  * Blob fails to read: a 1 GiB download held as Blobs could not be read back.
  */
 import type { FileMeta } from '../../shared/ring/types';
 import { BlobAssembler } from './blob-assembler';
+import { InOrderWriter } from '../save/in-order-writer';
+import type { StreamedSave } from '../save/sw-download';
 
 /** Downloads up to this size are held in memory (default of `?memory-mib`). */
 export const IN_MEMORY_DOWNLOAD_BYTES = 64 * 1024 * 1024;
@@ -24,12 +27,13 @@ export interface DownloadTarget {
 /** The directory a tab's large downloads go to, made on first use. */
 export type DownloadFolder = () => Promise<FileSystemDirectoryHandle>;
 
-export type DownloadPlace = 'picked-file' | 'memory' | 'private-folder';
+export type DownloadPlace = 'picked-file' | 'memory' | 'streamed' | 'private-folder';
 
-/** Where a download of `size` bytes goes: a file the user picked if any, else memory up to the threshold. */
-export function downloadPlace(size: number, inMemoryBytes: number, picked: boolean): DownloadPlace {
+/** Where a download of `size` bytes goes: a file the user picked if any, else memory up to the threshold, else a stream if offered. */
+export function downloadPlace(size: number, inMemoryBytes: number, picked: boolean, streamed = false): DownloadPlace {
   if (picked) return 'picked-file';
-  return size <= inMemoryBytes ? 'memory' : 'private-folder';
+  if (size <= inMemoryBytes) return 'memory';
+  return streamed ? 'streamed' : 'private-folder';
 }
 
 /**
@@ -40,15 +44,35 @@ export function asksWhereToSave(size: number | undefined, inMemoryBytes: number,
   return typeof picker === 'function' && size !== undefined && size > inMemoryBytes;
 }
 
-export function downloadTarget(meta: FileMeta, inMemoryBytes: number, folder: DownloadFolder, picked?: FileSystemFileHandle): Promise<DownloadTarget> {
-  switch (downloadPlace(meta.size, inMemoryBytes, picked !== undefined)) {
+export async function downloadTarget(meta: FileMeta, inMemoryBytes: number, folder: DownloadFolder, picked?: FileSystemFileHandle, streamed?: StreamedSave): Promise<DownloadTarget> {
+  switch (downloadPlace(meta.size, inMemoryBytes, picked !== undefined, streamed !== undefined)) {
     case 'picked-file':
       return writtenTarget(meta, picked!, async () => undefined);
     case 'memory':
-      return Promise.resolve(memoryTarget(meta));
+      return memoryTarget(meta);
+    case 'streamed':
+      // No service worker to take it (none in this browser or window, or it failed to start): the usual place.
+      return (await streamedTarget(meta, streamed!).catch(() => undefined)) ?? fileTarget(meta, folder);
     case 'private-folder':
       return fileTarget(meta, folder);
   }
+}
+
+/**
+ * A download streamed to the browser's downloads, chunks put back in order on the way. The bytes are then on
+ * disk and not in the page: the file it resolves to is empty (`TransferOptions.download` says so).
+ */
+async function streamedTarget(meta: FileMeta, save: StreamedSave): Promise<DownloadTarget> {
+  const writer = new InOrderWriter(await save.open(meta.name, meta.size));
+  return {
+    root: meta.root,
+    add: (index, data) => writer.add(index, data),
+    file: async () => {
+      await writer.finish(meta.chunks);
+      return new Blob([]);
+    },
+    discard: () => writer.abort().catch(() => undefined),
+  };
 }
 
 function memoryTarget(meta: FileMeta): DownloadTarget {

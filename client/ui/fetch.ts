@@ -1,10 +1,12 @@
 /**
  * Fetching a file, by name from the form, by a click in the ring's file list, or from a share link: a progress
  * row with a cancel button, then a download link to the bytes (older links' blob URLs are revoked). A file known
- * to be over the in-memory threshold is written straight to a file the user picks, where the browser can.
+ * to be over the in-memory threshold is written straight to a file the user picks, where the browser can; where
+ * it cannot, any file over the threshold is streamed to the browser's downloads through a service worker.
  */
 import { errorCode } from '../../shared/ring/errors';
 import { asksWhereToSave } from '../dht/download-target';
+import { WorkerSave } from '../save/sw-download';
 import type { DhtApi } from '../dht-api';
 import { NOT_JOINED_TEXT, errorText, formatBytes } from './format';
 import type { Messages } from './messages';
@@ -49,13 +51,19 @@ export function mountFetch({ form, name, button, status, link }: FetchElements, 
     link.hidden = true;
   };
 
-  const fetchFile = async (wanted: string, options: FetchOptions, saveTo: FileSystemFileHandle | undefined): Promise<void> => {
+  const fetchFile = async (wanted: string, options: FetchOptions, saveTo: FileSystemFileHandle | undefined, download: WorkerSave | undefined): Promise<void> => {
     clearLink();
     const controller = new AbortController();
     const row = createTransferRow(wanted, 'looking up…', () => controller.abort());
     status.replaceChildren(row.element);
     try {
-      const blob = await dht.get(wanted, { onProgress: (progress) => row.progress(progress), signal: controller.signal, ...(saveTo && { saveTo }), ...(options.key !== undefined && { key: options.key }) });
+      const blob = await dht.get(wanted, {
+        onProgress: (progress) => row.progress(progress),
+        signal: controller.signal,
+        ...(saveTo && { saveTo }),
+        ...(download && { download }),
+        ...(options.key !== undefined && { key: options.key }),
+      });
       if (blob === null) {
         const text = options.missingText ?? `No such file: ${wanted}`;
         row.fail(text);
@@ -64,6 +72,10 @@ export function mountFetch({ form, name, button, status, link }: FetchElements, 
       }
       if (saveTo) {
         row.finish(`saved to ${saveTo.name} (${formatBytes(blob.size)})`);
+        return;
+      }
+      if (download?.saved) {
+        row.finish(`saved to your downloads (${formatBytes(download.saved.size)})`);
         return;
       }
       row.finish(`fetched (${formatBytes(blob.size)})`);
@@ -105,7 +117,8 @@ export function mountFetch({ form, name, button, status, link }: FetchElements, 
           if ((error as { name?: string }).name === 'AbortError') return;
         }
       }
-      await fetchFile(wanted, options, saveTo);
+      // Without a save dialog, a file over the threshold streams to the browser's downloads.
+      await fetchFile(wanted, options, saveTo, picker ? undefined : new WorkerSave());
     } finally {
       running = false;
       button.disabled = false;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { asksWhereToSave, downloadFolder, downloadPlace, downloadTarget } from '../../client/dht/download-target';
 import type { FileMeta } from '../../shared/ring/types';
+import type { ChunkStream } from '../../client/save/in-order-writer';
+import type { StreamedSave } from '../../client/save/sw-download';
 
 /** An in-memory stand-in for the origin private file system: directories of byte arrays. */
 class FakeDir {
@@ -113,6 +115,55 @@ describe('choosing where a download goes', () => {
     expect(downloadPlace(1000, 95, true)).toBe('picked-file');
     expect(downloadPlace(95, 95, false)).toBe('memory');
     expect(downloadPlace(96, 95, false)).toBe('private-folder');
+    expect(downloadPlace(95, 95, false, true)).toBe('memory');
+    expect(downloadPlace(96, 95, false, true)).toBe('streamed');
+    expect(downloadPlace(96, 95, true, true)).toBe('picked-file');
+  });
+
+  it('streams a file over the threshold in order when offered a stream, never touching the private file system; discard aborts it', async () => {
+    const root = new FakeDir();
+    const folder = downloadFolder('peer', async () => root as unknown as FileSystemDirectoryHandle);
+    const streams: Array<{ name: string; size: number; bytes: number[]; closed: boolean; aborted: boolean }> = [];
+    const save: StreamedSave = {
+      open: async (name, size) => {
+        const record = { name, size, bytes: [] as number[], closed: false, aborted: false };
+        streams.push(record);
+        const stream: ChunkStream = {
+          write: async (data) => void record.bytes.push(...data),
+          close: async () => void (record.closed = true),
+          abort: async () => void (record.aborted = true),
+        };
+        return stream;
+      },
+    };
+    const f = file(200);
+    const target = await downloadTarget(f.meta, 95, folder, undefined, save);
+    await fill(target, f, [19, 3, ...Array.from({ length: 20 }, (_, i) => i)]);
+    expect((await target.file()).size).toBe(0);
+    expect(streams[0]).toMatchObject({ name: 'f', size: 200, closed: true, aborted: false });
+    expect(Uint8Array.from(streams[0]!.bytes)).toEqual(f.bytes);
+    expect(root.dirs.size).toBe(0);
+
+    // Up to the threshold it stays in memory: no stream opened.
+    const s = file(50);
+    const small = await downloadTarget(s.meta, 95, folder, undefined, save);
+    await fill(small, s, [4, 0, 1, 2, 3]);
+    expect(new Uint8Array(await (await small.file()).arrayBuffer())).toEqual(s.bytes);
+    expect(streams).toHaveLength(1);
+
+    const dropped = await downloadTarget(file(120).meta, 95, folder, undefined, save);
+    await dropped.discard();
+    expect(streams[1]).toMatchObject({ closed: false, aborted: true });
+  });
+
+  it('falls back on the private file system when the stream cannot be opened (no service worker)', async () => {
+    const root = new FakeDir();
+    const folder = downloadFolder('peer', async () => root as unknown as FileSystemDirectoryHandle);
+    const f = file(200);
+    const target = await downloadTarget(f.meta, 95, folder, undefined, { open: () => Promise.reject(new Error('no service workers')) });
+    await fill(target, f, Array.from({ length: 20 }, (_, i) => i));
+    expect(new Uint8Array(await (await target.file()).arrayBuffer())).toEqual(f.bytes);
+    expect(root.dirs.get('downloads')?.dirs.get('peer')?.files.size).toBe(1);
   });
 
   it('writes a picked file at each chunk offset and never touches the private file system; discard leaves the picked file alone', async () => {

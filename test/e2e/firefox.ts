@@ -30,9 +30,10 @@ export interface FirefoxPeerBrowser {
   close(): Promise<void>;
 }
 
-export async function launchFirefox(): Promise<FirefoxPeerBrowser> {
+/** `prefs` are added to the loopback WebRTC ones (a test's download folder, say). */
+export async function launchFirefox(prefs: Record<string, unknown> = {}): Promise<FirefoxPeerBrowser> {
   if (!existsSync(FIREFOX_PATH)) throw new Error(`${FIREFOX_PATH} not found: apt-get install firefox-esr`);
-  const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX_PATH, headless: true, extraPrefsFirefox: FIREFOX_PREFS });
+  const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX_PATH, headless: true, extraPrefsFirefox: { ...FIREFOX_PREFS, ...prefs } });
   const proc = browser.process();
   const alive = () => !!proc && proc.exitCode === null && proc.signalCode === null;
   const kill = () => {
