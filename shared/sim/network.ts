@@ -38,6 +38,8 @@ export interface NetworkStats {
   unreachable: number;
   /** Requests or replies refused because they could not cross a real wire. */
   invalid: number;
+  /** Requests sent, by body type: where a ring's traffic goes (upkeep against file work). */
+  requestsByType: Record<string, number>;
 }
 
 type Handler = (from: Address, msg: Envelope) => Promise<Envelope>;
@@ -63,6 +65,7 @@ export class SimNetwork {
     aborted: 0,
     unreachable: 0,
     invalid: 0,
+    requestsByType: {},
   };
   readonly clock: SimClock;
   private readonly rng: Rng;
@@ -152,6 +155,8 @@ export class SimNetwork {
       set.add(pending);
       from.pending.add(pending);
       this.stats.requests++;
+      const byType = this.stats.requestsByType;
+      byType[copy.body.type] = (byType[copy.body.type] ?? 0) + 1;
       this.transmit(() => this.deliverRequest(pending, copy));
     });
   }

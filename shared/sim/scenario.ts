@@ -178,7 +178,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
     virtualSeconds: round2(sim.clock.now() / 1000),
     wallSeconds: round2((performance.now() - started) / 1000),
     events: sim.clock.fired,
-    messages: { ...sim.network.stats },
+    messages: { ...sim.network.stats, requestsByType: { ...sim.network.stats.requestsByType } },
     warnings: sim.log.warningCounts(),
   };
 }

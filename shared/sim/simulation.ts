@@ -3,7 +3,7 @@
  * CLI drives (add, crash, leave, put, get) and checks of the result against the truth computed from outside.
  */
 import { inParallel } from '../ring/parallel';
-import { ChordNode, type RingConfig } from '../ring/node';
+import type { RingConfig } from '../ring/node';
 import { DEFAULT_M, DEFAULT_REPLICAS } from '../constants';
 import { hashKey } from '../ring/id';
 import type { Address } from '../ring/types';
@@ -13,11 +13,13 @@ import { SimClock } from './clock';
 import { syncDigest } from './digest';
 import { tuneHeapForSimulation } from './heap';
 import { SimLog, type LogLevel } from './log';
-import { MemoryStore } from './memory-store';
-import { SimNetwork, type SimTransport } from './network';
+import { SimNetwork } from './network';
 import { Rng } from './rng';
 import { failure, readWhole, sameBytes, type Failure, type GetReport, type LookupReport, measureLookups } from './reports';
+import { makePeer, type PeerWiring, type SimPeer } from './sim-peer';
 import { SimSigners } from './sim-signer';
+
+export type { PeerState, SimPeer } from './sim-peer';
 
 export interface SimulationOptions {
   seed: number;
@@ -32,17 +34,6 @@ export interface SimulationOptions {
   /** Node log lines go here (one JSON line each) at or above `logLevel`; nothing is written without it. */
   logWrite?: (line: string) => void;
   logLevel?: LogLevel;
-}
-
-export type PeerState = 'new' | 'live' | 'crashed' | 'left';
-
-export interface SimPeer {
-  address: Address;
-  key: bigint;
-  node: ChordNode;
-  store: MemoryStore;
-  transport: SimTransport;
-  state: PeerState;
 }
 
 export interface JoinReport {
@@ -78,9 +69,7 @@ export class Simulation {
   readonly signers = new SimSigners();
   /** What was put, by name: the truth gets and placement are checked against. */
   readonly files = new Map<string, ExpectedFile & { bytes: Uint8Array }>();
-  private readonly nodeRng: Rng;
-  private readonly config: Partial<RingConfig>;
-  private readonly quotaBytes: number | undefined;
+  private readonly wiring: PeerWiring;
   private nextId = 0;
   /**
    * What each node holds, as of its last 'change' event (every change to its files emits one, coalesced in a
@@ -94,32 +83,20 @@ export class Simulation {
     tuneHeapForSimulation();
     const root = new Rng(opts.seed);
     this.rng = root.fork();
-    this.nodeRng = root.fork();
+    const nodeRng = root.fork();
     this.network = new SimNetwork({ clock: this.clock, rng: root.fork(), latencyMs: opts.latencyMs, loss: opts.loss });
     this.m = opts.m ?? DEFAULT_M;
     this.r = opts.r ?? DEFAULT_REPLICAS;
-    this.config = { ...opts.config, m: this.m, r: this.r };
-    this.quotaBytes = opts.quotaBytes;
     this.log = new SimLog({ clock: this.clock, write: opts.logWrite, level: opts.logLevel });
+    const config = { ...opts.config, m: this.m, r: this.r };
+    this.wiring = { network: this.network, clock: this.clock, random: nodeRng.random, log: this.log, signers: this.signers, config, quotaBytes: opts.quotaBytes };
   }
 
   /** Creates and starts a node that is not in any ring yet. */
   async addNode(address: Address = this.freshAddress()): Promise<SimPeer> {
     if (this.peers.has(address)) throw new Error(`peer ${address} exists already`);
-    const transport = this.network.transport(address);
-    const store = new MemoryStore({ quotaBytes: this.quotaBytes });
-    const node = new ChordNode({
-      transport,
-      store,
-      clock: this.clock,
-      random: this.nodeRng.random,
-      log: this.log.for(address),
-      digest: syncDigest,
-      identity: this.signers.identity(address),
-      verify: this.signers.verify,
-      config: this.config,
-    });
-    const peer: SimPeer = { address, key: node.key, node, store, transport, state: 'new' };
+    const peer = makePeer(address, this.wiring);
+    const { node } = peer;
     node.on('change', () => this.holdings.delete(address));
     this.peers.set(address, peer);
     await this.clock.drive(node.start(), OPERATION_LIMIT_MS);
