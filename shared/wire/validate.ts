@@ -11,8 +11,9 @@ export class SchemaError extends Error {
   override name = 'SchemaError';
 }
 
-export function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new SchemaError(message);
+/** `message` may be a function, for a reason costly to build on a path every message takes (built only on refusal). */
+export function check(condition: boolean, message: string | (() => string)): asserts condition {
+  if (!condition) throw new SchemaError(typeof message === 'string' ? message : message());
 }
 
 /** A plain JSON object (not null, not an array). */
