@@ -43,6 +43,8 @@ export interface NodeStats extends UnderReplication {
   disagreements: number;
   /** Asks of a name that every replica answered with nothing, whose lookup had passed its owner by (files/holders). */
   passedOwners: number;
+  /** Asks of a name that every replica answered with nothing, made of the peer after them, which may be handing it over (files/holders). */
+  handoverAsks: number;
   /** Requests refused because their sender was over its rate (ring/inbound RATES). */
   rateLimited: number;
   /** Offers refused: of files we are no replica of from a non-neighbour, over a sender's byte budget, or over our storage. */
@@ -70,6 +72,7 @@ export class RingContext {
     badRecords: 0,
     disagreements: 0,
     passedOwners: 0,
+    handoverAsks: 0,
     rateLimited: 0,
     refusedOffers: 0,
     failedProofs: 0,

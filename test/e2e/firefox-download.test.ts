@@ -7,7 +7,7 @@ import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { launchFirefox, openFirefoxPeer } from './firefox';
+import { launchFirefox, newFirefoxTab, openFirefoxPeer } from './firefox';
 import { logEvent, waitFor, withSession } from './harness';
 import { SETTLE_MS, formRing, openPeer, putRandom, sha256 } from './ring';
 
@@ -34,16 +34,22 @@ test('Firefox streams a share link over the threshold to its download folder thr
     await formRing([chromiumTab, firefoxTab]);
     const hash = await putRandom(chromiumTab, FILE_NAME, FILE_BYTES);
 
-    const page = await firefox.browser.newPage();
+    const page = await newFirefoxTab(firefox.browser, 'firefox-get');
     await page.goto(`${server.url}/?get=${encodeURIComponent(FILE_NAME)}&${QUERY}`);
     // Firefox writes `<name>.part` beside it until the download is done.
     const saved = join(folder, FILE_NAME);
+    // The fetch row rides along so that a timeout says how far the get got (a CI run once saw only "-1").
     await waitFor(
       async () => {
         const files = await readdir(folder);
-        return files.includes(FILE_NAME) && !files.some((f) => f.endsWith('.part')) ? (await stat(saved)).size : -1;
+        const size = files.includes(FILE_NAME) && !files.some((f) => f.endsWith('.part')) ? (await stat(saved)).size : -1;
+        const row = await page.evaluate(() => {
+          const transfer = document.querySelector<HTMLElement>('#fetch-status .transfer');
+          return { state: transfer?.dataset.state, text: transfer?.textContent, joined: window.dht?.joined };
+        }).catch((err: Error) => ({ threw: err.message }));
+        return { files, size, row };
       },
-      (size) => size === FILE_BYTES,
+      (seen) => seen.size === FILE_BYTES,
       { timeoutMs: SETTLE_MS.join + SETTLE_MS.put * 4, what: `${FILE_NAME} whole in the download folder` },
     );
     expect(sha256(await readFile(saved))).toBe(hash);

@@ -60,17 +60,23 @@ function inPage(page: Page): InPage {
   return { evaluate } as InPage;
 }
 
-/**
- * A manual-join Firefox tab at `baseUrl` (as ring.ts's openPeer for Chromium; `query` adds page options), its
- * console errors and uncaught exceptions forwarded to the test log; resolves once the tab has its peer id.
- */
-export async function openFirefoxPeer(browser: Browser, baseUrl: string, name: string, query = ''): Promise<InPage> {
+/** A blank Firefox tab whose console errors and warnings, and uncaught exceptions, go to the test log under `name`. */
+export async function newFirefoxTab(browser: Browser, name: string): Promise<Page> {
   const page = await browser.newPage();
   page.on('console', (msg) => {
     const level = msg.type();
     if (level === 'error' || level === 'warn') logEvent('page-console', { tab: name, level, text: msg.text() });
   });
   page.on('pageerror', (err) => logEvent('page-error', { tab: name, message: (err as Error).message, stack: (err as Error).stack }));
+  return page;
+}
+
+/**
+ * A manual-join Firefox tab at `baseUrl` (as ring.ts's openPeer for Chromium; `query` adds page options), its
+ * console errors and uncaught exceptions forwarded to the test log; resolves once the tab has its peer id.
+ */
+export async function openFirefoxPeer(browser: Browser, baseUrl: string, name: string, query = ''): Promise<InPage> {
+  const page = await newFirefoxTab(browser, name);
   await page.goto(`${baseUrl}/?join=manual${query ? `&${query}` : ''}`);
   const tab = inPage(page);
   await waitFor(() => tab.evaluate(() => Boolean(window.dht?.host)), Boolean, { timeoutMs: 15_000, what: `${name} to get a peer id` });

@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { logEvent, waitFor, withSession } from './harness';
 import { freeze } from './lifecycle';
-import { SETTLE_MS, expectedRing, formRing, getHash, openPeers, putRandom, state, states, waitForPlacement, waitForRing } from './ring';
+import { SETTLE_MS, busiest, expectedRing, formRing, getHash, openPeers, putRandom, state, waitForPlacement, waitForRing } from './ring';
 
 const TABS = 6;
 const FILES = 30;
@@ -34,9 +34,7 @@ test(`a tab frozen for ${FREEZE_MS / 1000} s is routed around, rejoins as itself
     await waitForPlacement(pages, names, SETTLE_MS.put);
 
     // The tab owning the most files, and one of them to replace while it sleeps.
-    const before = await states(pages);
-    const most = before.reduce((a, b) => (b.files.length > a.files.length ? b : a));
-    const victim = pages[before.indexOf(most)]!;
+    const { page: victim, state: most } = await busiest(pages, (s) => s.files.length);
     const others = pages.filter((p) => p !== victim);
     const replaced = most.files[0]!;
     const oldRoot = await rootsOf(victim, replaced);

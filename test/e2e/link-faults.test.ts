@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { cutLinks, peersDown, recordPeersDown } from './faults';
 import { launchBrowser, logEvent, startServer, waitFor, withCleanup, withSession } from './harness';
-import { SETTLE_MS, formRing, getHash, join, openPeer, openPeers, putRandom, ringErrors, state, states, waitForPlacement } from './ring';
+import { SETTLE_MS, busiest, formRing, getHash, join, openPeer, openPeers, putRandom, ringErrors, state, states, waitForPlacement } from './ring';
 
 async function putFiles(pages: Page[], prefix: string, count: number, hashes: Map<string, string>): Promise<string[]> {
   const names = Array.from({ length: count }, (_, i) => `${prefix}-${i}.bin`);
@@ -28,10 +28,9 @@ test('a tab that loses every data channel, from either side, rejoins the ring an
     const names = await putFiles(pages, 'links', 12, hashes);
     await waitForPlacement(pages, names, SETTLE_MS.put);
 
-    const victim = pages[1]!;
+    const { page: victim, state: held } = await busiest(pages);
     const others = pages.filter((p) => p !== victim);
-    const victimId = (await state(victim)).host;
-    const held = await state(victim);
+    const victimId = held.host;
     expect(held.files.length + held.backUpFiles.length).toBeGreaterThan(0);
     await recordPeersDown(victim);
 

@@ -143,6 +143,17 @@ export async function waitForPlacement(pages: InPage[], names: string[], timeout
   }
 }
 
+/**
+ * The tab with the most of what `weigh` counts (by default every file and backup it holds), with its state.
+ * Peer ids are random, so a fixed tab can hold nothing: with 4 tabs, 12 files and 3 copies, the tab whose
+ * successor's arc covers every file's key holds none, and a CI run drew exactly that.
+ */
+export async function busiest(pages: Page[], weigh = (s: PeerState) => s.files.length + s.backUpFiles.length): Promise<{ page: Page; state: PeerState }> {
+  const all = await states(pages);
+  const at = all.reduce((best, s, i) => (weigh(s) > weigh(all[best]!) ? i : best), 0);
+  return { page: pages[at]!, state: all[at]! };
+}
+
 /** Builds a ring of the given tabs, joined one at a time through the first. */
 export async function formRing(pages: InPage[]): Promise<PeerState[]> {
   const [first, ...rest] = pages;

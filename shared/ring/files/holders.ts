@@ -43,10 +43,10 @@ export class Holders {
     const { owner, replicas } = await lookup.run(key, ctx.address, signal);
     const candidates = [...new Set([...replicas.slice(0, ctx.config.r), ...(local.get(name) ? [ctx.address] : [])])];
     const answers = await this.checked(candidates, name, await this.metasAt(candidates, name, signal));
-    const passed = answers.every((a) => a === null) ? await this.passedOwner(key, owner, candidates, signal) : undefined;
-    if (passed) {
-      candidates.unshift(passed);
-      answers.unshift(...(await this.checked([passed], name, [await this.metaAt(passed, name, signal)])));
+    const beyond = answers.every((a) => a === null) ? await this.beyondReplicas(key, owner, candidates, signal) : [];
+    if (beyond.length > 0) {
+      candidates.unshift(...beyond);
+      answers.unshift(...(await this.checked(beyond, name, await Promise.all(beyond.map((peer) => this.metaAt(peer, name, signal))))));
     }
     const chosen = this.choose(name, answers);
     const sources = chosen ? candidates.filter((_, i) => answers[i]?.meta.root === chosen.meta.root) : [];
@@ -54,19 +54,38 @@ export class Holders {
   }
 
   /**
-   * When every replica says it holds nothing: the owner's predecessor, if the key is that peer's and not the
-   * owner's, so the lookup went round it. A busy owner is passed over like that until the peer before it hears
-   * from it again; that is the likeliest way CI read a 64 MiB file just put as "no such file" (its backups were
-   * still on the way, so the peers after the owner held nothing), and a put could so take a name that exists. One request to the owner, one meta to the peer it
-   * names; neither failing makes a suspect, so a liar's made-up predecessor costs one failed request.
+   * When every replica says it holds nothing, the peers that may hold the file all the same, as the owner's
+   * pointers name them (ours, when we are the owner; else one 'state' request to it, whose failure makes no
+   * suspect, so a liar's made-up pointers cost one failed request each):
+   * - Its predecessor, if the key is that peer's and not the owner's, so the lookup went round it. A busy owner
+   *   is passed over like that until the peer before it hears from it again; that is the likeliest way CI read a
+   *   64 MiB file just put as "no such file" (its backups were still on the way, so the peers after the owner
+   *   held nothing), and a put could so take a name that exists.
+   * - The peer after the replicas, which held the last copy before a newcomer joined in front of them: until its
+   *   handover lands it may be the only holder (with one copy it is). A Firefox tab opened on a share link under
+   *   load joined in front of the owner of a 3 MiB file and read "no such file" twice, a stabilize round apart.
    */
-  private async passedOwner(key: bigint, owner: Address, asked: Address[], signal: AbortSignal | undefined): Promise<Address | undefined> {
+  private async beyondReplicas(key: bigint, owner: Address, asked: Address[], signal: AbortSignal | undefined): Promise<Address[]> {
     const { ctx, rpc } = this.parts;
-    if (owner === ctx.address) return undefined; // our own predecessor is what made us the owner
-    const pred = await rpc.request(owner, { type: 'state' }, { suspect: false, signal }).then(({ reply }) => reply.predecessor, () => null);
-    if (!pred || pred === ctx.address || asked.includes(pred) || betweenRightIncl(key, ctx.keyOf(pred), ctx.keyOf(owner))) return undefined;
-    ctx.stats.passedOwners++;
-    return pred;
+    const { r } = ctx.config;
+    const pointers =
+      owner === ctx.address
+        ? { predecessor: undefined, successors: ctx.routing.successors } // our own predecessor is what made us the owner
+        : await rpc.request(owner, { type: 'state' }, { suspect: false, signal }).then(({ reply }) => reply, () => undefined);
+    if (!pointers) return [];
+    const found: Address[] = [];
+    const pred = pointers.predecessor;
+    if (pred && pred !== ctx.address && !asked.includes(pred) && !betweenRightIncl(key, ctx.keyOf(pred), ctx.keyOf(owner))) {
+      ctx.stats.passedOwners++;
+      found.push(pred);
+    }
+    // The owner is the first replica, so its (r - 1)th successor is the one after them all.
+    const after = pointers.successors[r - 1];
+    if (after && after !== ctx.address && !asked.includes(after) && !found.includes(after)) {
+      ctx.stats.handoverAsks++;
+      found.push(after);
+    }
+    return found;
   }
 
   /** The answers with every unchecked record bypassed (made undefined), counted and told. */
