@@ -31,6 +31,7 @@ test('a tab that loses every data channel, from either side, rejoins the ring an
     const { page: victim, state: held } = await busiest(pages);
     const others = pages.filter((p) => p !== victim);
     const victimId = held.host;
+    logEvent('links-victim', { peer: victimId, files: held.files.length, backUpFiles: held.backUpFiles.length });
     expect(held.files.length + held.backUpFiles.length).toBeGreaterThan(0);
     await recordPeersDown(victim);
 
