@@ -15,12 +15,20 @@ import type { Address } from './types';
 
 /** Stabilize rounds in which no known peer answers before a node concludes it is alone. */
 const SILENT_ROUNDS_BEFORE_ALONE = 5;
+/**
+ * Check-predecessor periods for which the predecessors our predecessor sent with its own stabilize stand in
+ * for asking it: it sends them every stabilize period, so 1.5 periods miss none but a late one, and a
+ * predecessor that stops sending (crashed) is asked within 1.5 periods, as before.
+ */
+const SENT_PREDECESSORS_FRESH_PERIODS = 1.5;
 
 type PeerState = ReplyTo<'state'>;
 
 export class Maintenance {
   private nextFinger = 0;
   private silentRounds = 0;
+  /** When our predecessor last sent us its predecessors unasked (with its stabilize's state request). */
+  private sentPredecessors: { pred: Address; at: number } | null = null;
 
   constructor(
     private readonly ctx: RingContext,
@@ -84,7 +92,10 @@ export class Maintenance {
     const { routing } = this.ctx;
     return {
       ping: () => ({ body: { type: 'ok' } }),
-      state: () => ({ body: { type: 'state', predecessor: routing.predecessor, successors: routing.successors, predecessors: routing.predecessors } }),
+      state: (from, req) => {
+        if (req.predecessors && from === routing.predecessor) void this.adoptPredecessors(from, req.predecessors);
+        return { body: { type: 'state', predecessor: routing.predecessor, successors: routing.successors, predecessors: routing.predecessors } };
+      },
       notify: (from) => {
         this.onNotify(from);
         return { body: { type: 'ok' } };
@@ -171,6 +182,10 @@ export class Maintenance {
     const { routing } = ctx;
     const pred = routing.predecessor;
     if (!ctx.joined || !pred || pred === ctx.address) return;
+    // Each pair of neighbours asked each other's state every 200 ms: half of a quiet ring's requests were these.
+    const sent = this.sentPredecessors;
+    const fresh = sent?.pred === pred && ctx.clock.now() - sent.at < SENT_PREDECESSORS_FRESH_PERIODS * ctx.config.checkPredecessorMs;
+    if (fresh && !routing.isSuspected(pred)) return; // a link that closed (peerDown) is checked at once
     const before = [pred, ...routing.predecessors].join();
     const state = routing.isSuspected(pred) ? null : await this.stateOf(pred);
     if (routing.predecessor !== pred) return; // a notify replaced it meanwhile
@@ -257,9 +272,24 @@ export class Maintenance {
     return firstSilent < 0 ? claimed : claimed.slice(0, firstSilent);
   }
 
+  /**
+   * Our predecessor's own predecessors, sent with its stabilize: the answer checkPredecessor would have asked
+   * for, from the same peer, so believed as much (no more: a peer it names that never spoke to us must answer).
+   */
+  private async adoptPredecessors(pred: Address, claimed: Address[]): Promise<void> {
+    const { routing, clock } = this.ctx;
+    const before = [pred, ...routing.predecessors].join();
+    const believed = await this.believed(claimed);
+    if (routing.predecessor !== pred) return;
+    routing.setPredecessors(pred, believed);
+    this.sentPredecessors = { pred, at: clock.now() };
+    if ([pred, ...routing.predecessors].join() !== before) this.ringChanged();
+  }
+
+  /** Asks `peer` for its neighbours, sending ours: a successor takes them as its predecessors (adoptPredecessors). */
   private async stateOf(peer: Address): Promise<PeerState | null> {
     try {
-      return (await this.rpc.request(peer, { type: 'state' })).reply;
+      return (await this.rpc.request(peer, { type: 'state', predecessors: this.ctx.routing.predecessors })).reply;
     } catch {
       return null;
     }

@@ -14,7 +14,8 @@ export { toWireMeta, type WireMeta } from './file-meta';
 
 export type PeerRequest =
   | { type: 'ping' }
-  | { type: 'state' }
+  /** `predecessors`: the asker's own, so its successor need not ask for them (see Maintenance.adoptPredecessors). */
+  | { type: 'state'; predecessors?: Address[] }
   | { type: 'notify' }
   | { type: 'find'; key: string }
   /** The whole lookup, run by the peer asked: a newcomer joins through one link instead of one per hop. */
@@ -170,9 +171,10 @@ export function parseRequest(body: unknown): Parsed<PeerRequest> {
     const b = record(body, 'request');
     switch (b.type) {
       case 'ping':
-      case 'state':
       case 'notify':
         return { type: b.type };
+      case 'state':
+        return b.predecessors === undefined ? { type: 'state' } : { type: 'state', predecessors: addressList(b.predecessors, 'predecessors') };
       case 'find':
       case 'lookup':
         check(typeof b.key === 'string' && HEX_KEY.test(b.key), 'key must be lowercase hex');

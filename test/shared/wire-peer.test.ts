@@ -9,6 +9,8 @@ const wireMeta = { name: 'a.txt', size: 100, chunkSize: 60, chunks: 2, root: H }
 describe('peer requests', () => {
   it.each([
     [{ type: 'ping' }],
+    [{ type: 'state' }],
+    [{ type: 'state', predecessors: ['a', 'b'] }],
     [{ type: 'find', key: 'ff00' }],
     [{ type: 'lookup', key: '0' }],
     [{ type: 'leaving', successors: ['a', 'b'], predecessors: [] }],
@@ -29,6 +31,7 @@ describe('peer requests', () => {
     [{ type: 'find', key: 'FF' }, /key must be lowercase hex/],
     [{ type: 'find', key: 'f'.repeat(65) }, /key must be lowercase hex/],
     [{ type: 'lookup', key: 12 }, /key must be lowercase hex/],
+    [{ type: 'state', predecessors: 'a' }, /predecessors must be a list/],
     [{ type: 'chunk', root: H, index: -1 }, /index must be an integer/],
     [{ type: 'chunk', root: H, index: 1.5 }, /index must be an integer/],
     [{ type: 'chunk', root: 'zz', index: 0 }, /root must be a hex SHA-256/],
