@@ -256,7 +256,9 @@ export class Replication {
         // Only what the owner is known to hold is let go; the rest waits for the next round.
         const { held, failure } = await this.copies.ensureHeld(owner, files, 'file');
         if (failure !== undefined) ctx.log.debug('relocate-failed', { owner, files: files.length, reason: errorMessage(failure) });
-        const droppable = await this.heldByBackups(owner, replicas, held);
+        // A lookup answered from a view behind ours may still count us as a replica: two views disagree, so keep
+        // the copy until they agree (a sybil's seed-3 run in sim-hostile dropped a third honest copy so).
+        const droppable = replicas.slice(0, ctx.config.r).includes(ctx.address) ? new Set<StoredFile>() : await this.heldByBackups(owner, replicas, held);
         const dropped: StoredFile[] = [];
         for (const file of held) if (await this.letGo(file.meta.name, file.meta.root, droppable.has(file))) dropped.push(file);
         // Our view of the ring may be behind the owner's, which may count on us as a backup and have checked us
