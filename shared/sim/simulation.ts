@@ -5,7 +5,7 @@
 import { inParallel } from '../ring/parallel';
 import type { RingConfig } from '../ring/node';
 import { DEFAULT_M, DEFAULT_REPLICAS } from '../constants';
-import { hashKey } from '../ring/id';
+import { between, hashKey } from '../ring/id';
 import type { Address } from '../ring/types';
 import { sourceFromBytes } from '../transfer/source';
 import { checkPlacement, checkRing, holdingsOf, RingView, type ExpectedFile, type Holding, type LivePeer, type PlacementReport, type RingReport } from './checks';
@@ -56,6 +56,8 @@ export interface RingBuild {
 const OPERATION_LIMIT_MS = 120_000;
 /** How often convergence is checked: checks cost O(N + files), so not after every instant. */
 const CHECK_EVERY_MS = 250;
+/** Addresses tried for one whose key lies in a given range: 100,000 find one in a range of 1/10,000 of the ring almost surely. */
+const PLACED_ADDRESS_TRIES = 100_000;
 
 export class Simulation {
   readonly clock = new SimClock();
@@ -302,6 +304,15 @@ export class Simulation {
       const address = `peer-${String(this.nextId++).padStart(4, '0')}`;
       if (!this.peers.has(address) && !taken.has(hashKey(address, this.m))) return address;
     }
+  }
+
+  /** An unused address whose key lies in (`after`, `before`): a peer placed on purpose, as one grinding ids would place itself. */
+  addressBetween(after: bigint, before: bigint, prefix: string): Address {
+    for (let i = 0; i < PLACED_ADDRESS_TRIES; i++) {
+      const address = `${prefix}-${i}`;
+      if (!this.peers.has(address) && between(hashKey(address, this.m), after, before)) return address;
+    }
+    throw new RangeError(`none of ${PLACED_ADDRESS_TRIES} addresses has a key in (${after}, ${before})`);
   }
 
   private async put(name: string, bytes: Uint8Array, from: Address): Promise<void> {
