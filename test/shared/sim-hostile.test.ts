@@ -5,18 +5,13 @@
  * 18 made-up peers contacted after one 'find' reply.
  */
 import { describe, expect, it } from 'vitest';
-import { between, betweenRightIncl, hashKey } from '../../shared/ring/id';
+import { betweenRightIncl, hashKey } from '../../shared/ring/id';
 import type { Envelope } from '../../shared/ring/types';
 import { Simulation, type SimPeer } from '../../shared/sim/simulation';
 import { toWireMeta } from '../../shared/wire/peer';
 
 const SEEDS = [2, 3, 4];
 const M = 64;
-
-function grind(prefix: string, lo: bigint, hi: bigint): string {
-  for (let i = 0; i < 100_000; i++) if (between(hashKey(`${prefix}${i}`, M), lo, hi)) return `${prefix}${i}`;
-  throw new Error('no id found');
-}
 
 function wrap(peer: SimPeer, answer: (from: string, msg: Envelope, honest: (from: string, msg: Envelope) => Promise<Envelope>) => Promise<Envelope>): void {
   const honest = peer.transport.handler!;
@@ -35,9 +30,9 @@ describe('a hostile peer cannot', () => {
     const inRange = names.filter((n) => betweenRightIncl(hashKey(n, M), pred.key, victim.key));
     expect(inRange.length).toBeGreaterThan(0);
     const maxKey = inRange.map((n) => hashKey(n, M)).reduce((a, b) => (b > a ? b : a));
-    const sybil = grind('mallory-', maxKey, victim.key);
-    const ghostA = grind('ghost-a-', maxKey, hashKey(sybil, M));
-    const ghostB = grind('ghost-b-', maxKey, hashKey(ghostA, M));
+    const sybil = sim.addressBetween(maxKey, victim.key, 'mallory');
+    const ghostA = sim.addressBetween(maxKey, hashKey(sybil, M), 'ghost-a');
+    const ghostB = sim.addressBetween(maxKey, hashKey(ghostA, M), 'ghost-b');
     const m = await sim.addNode(sybil);
     wrap(m, async (from, msg, honest) => {
       const t = (msg.body as { type: string }).type;
