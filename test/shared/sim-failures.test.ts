@@ -1,6 +1,7 @@
 /** Crashes, message loss and partitions on the simulator: the ring repairs itself and keeps every file. */
 import { describe, expect, it } from 'vitest';
 import { hashKey } from '../../shared/ring/id';
+import { StoreError } from '../../shared/ring/errors';
 import { Simulation } from '../../shared/sim/simulation';
 
 async function putFiles(sim: Simulation, count: number): Promise<void> {
@@ -164,5 +165,31 @@ describe('a newcomer that takes over a file it has not received yet', () => {
     expect(owner.node.files).toContain('handed.bin');
     expect(await sim.getFile('handed.bin', newcomer.address)).toEqual(bytes);
     expect(newcomer.node.stats.handoverAsks).toBeGreaterThan(0);
+  });
+});
+
+describe('a store that refuses every write (a browser profile out of quota)', () => {
+  it('an owner that cannot demote the files a newcomer took over keeps them, stays up, and demotes them once it can', async () => {
+    // A soak with 16 tabs filled the origin's quota: IndexedDB then refuses even a role change, and each
+    // relocation's failed demotion was an unhandled rejection in the page (50 in one run).
+    const sim = new Simulation({ seed: 84 });
+    await sim.createRing(6);
+    expect(await sim.converge(30_000)).toBe(true);
+    await sim.putFile('taken.bin', sim.rng.bytes(2000));
+    expect(await sim.converge(30_000, { placement: true })).toBe(true);
+    const key = hashKey('taken.bin', sim.m);
+    const owner = sim.peer(sim.replicasOf('taken.bin')[0]!);
+    const refuse = () => Promise.reject(new StoreError('quota-exceeded', 'storage is full (quota exceeded)'));
+    const setRole = owner.store.setRole.bind(owner.store);
+    owner.store.setRole = refuse;
+    const newcomer = await sim.addNode(sim.addressBetween(key - 1n, owner.key, 'newcomer'));
+    await sim.join(newcomer, owner.address);
+    await sim.stabilize(5_000);
+    expect(sim.replicasOf('taken.bin')[0]).toBe(newcomer.address);
+    expect(newcomer.node.files).toContain('taken.bin');
+    expect(owner.node.files).toContain('taken.bin'); // the demotion was refused
+    owner.store.setRole = setRole;
+    expect(await sim.converge(30_000, { placement: true })).toBe(true);
+    expect(owner.node.backUpFiles).toContain('taken.bin');
   });
 });

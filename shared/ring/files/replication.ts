@@ -205,7 +205,11 @@ export class Replication {
     for (const [owner, files] of backedUp) this.sync(owner, files, 'file', version);
     if (misplaced.length > 0 && !this.relocating) {
       this.relocating = true;
-      void this.relocate(misplaced.slice(0, RELOCATIONS_PER_ROUND)).finally(() => (this.relocating = false));
+      // A store that refuses writes (a profile out of quota refuses even a role change) fails the round; the
+      // copies stay as they were and the next round tries again.
+      void this.relocate(misplaced.slice(0, RELOCATIONS_PER_ROUND))
+        .catch((err: unknown) => ctx.log.debug('relocate-round-failed', { reason: errorMessage(err) }))
+        .finally(() => (this.relocating = false));
     }
   }
 
