@@ -16,7 +16,6 @@ import { logEvent, openTab, waitFor, withSession } from './harness';
 import { SETTLE_MS, getHash, placementErrors, putRandom, ringErrors, states, type PeerState } from './ring';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 /** A Node peer compiles its TypeScript with tsx before it says hello: give it more than a tab. */
 const START_MS = 20_000;
 /** The peer's own leave gives up after 15 s. */
@@ -30,13 +29,15 @@ interface NodePeerProcess {
   history(): PeerState[];
   /** SIGTERM (a graceful leave); resolves with the exit code. */
   stop(): Promise<number | null>;
-  /** SIGKILL to the whole process group (tsx and the node process it starts); resolves once tsx has exited. */
+  /** SIGKILL to the whole process group; resolves once the peer has exited. */
   kill(): Promise<void>;
 }
 
 function startNodePeer(name: string, dataDir: string, signalUrl: string): NodePeerProcess {
-  // Its own process group, so kill() reaches the node process tsx starts, not only tsx.
-  const child: ChildProcess = spawn(TSX, ['node-peer/main.ts', '--data', dataDir, '--signal', signalUrl, '--status'], {
+  // One process, as `npm run peer` runs it: the tsx command would relay our SIGTERM to a child of its own and,
+  // when that child had not confirmed it within 30 ms (a loaded CI machine), SIGKILL it and exit 143.
+  // Its own process group all the same, so kill() takes whatever it started with it.
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'node-peer/main.ts', '--data', dataDir, '--signal', signalUrl, '--status'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
