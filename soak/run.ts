@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { quantile, round } from '../bench/stats';
 import { DEFAULT_REPLICAS } from '../shared/constants';
 import { Rng } from '../shared/sim/rng';
-import { logEvent, waitFor, withSession } from '../test/e2e/harness';
+import { logEvent, waitFor, withServer } from '../test/e2e/harness';
 import { formRing, putRandom, states, waitForPlacement } from '../test/e2e/ring';
 import { churnWork, hashesFrom, inLanes, nextEvent, pace, rejoin as rejoinVia, sleepFor, tabOpener, type Action, type Peer } from '../test/churn/tabs';
 import { CopyTracker } from './copies';
@@ -54,11 +54,11 @@ function percentiles(values: number[]): { p50Ms: number | null; p99Ms: number | 
 }
 
 async function soak(plan: SoakPlan): Promise<Record<string, unknown>> {
-  return withSession(async ({ server, browser, defer }) => {
+  return withServer(async ({ server, defer }) => {
     const started = Date.now();
     const loadAverage = round(loadavg()[0]!);
     const rng = new Rng(plan.seed);
-    const tabs = tabOpener({ url: server.url, browser, defer });
+    const tabs = tabOpener({ url: server.url, defer });
     const crashable = Math.max(2, Math.round(plan.tabs / CRASHABLE_SHARE));
     const peers: Peer[] = [];
     // One at a time: a dozen browsers starting at once on two cores time out.

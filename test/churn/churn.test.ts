@@ -8,7 +8,7 @@
  */
 import { expect, test } from 'vitest';
 import { Rng } from '../../shared/sim/rng';
-import { logEvent, waitFor, withSession } from '../e2e/harness';
+import { logEvent, waitFor, withServer } from '../e2e/harness';
 import { DEFAULT_M, DEFAULT_REPLICAS } from '../../shared/constants';
 import { hashKey } from '../../shared/ring/id';
 import { expectedRing, formRing, placementErrors, putRandom, ringErrors, states, waitForPlacement, type PeerState } from '../e2e/ring';
@@ -66,10 +66,10 @@ function replicasByName(peers: PeerState[], names: string[]): Map<string, string
 }
 
 test('10 tabs under 60 s of crashes, closes, reloads and freezes lose no stored file', async () => {
-  await withSession(async ({ server, browser, defer }) => {
+  await withServer(async ({ server, defer }) => {
     const started = Date.now();
     const rng = new Rng(SEED);
-    const tabs = tabOpener({ url: server.url, browser, defer });
+    const tabs = tabOpener({ url: server.url, defer });
     const openNormal = () => tabs.normal();
     // Opened at once, then joined one at a time. Joining each as it opened (beside the launches of the rest) gained
     // nothing measurable: open at 40 s / ring at 54 s in one loaded run, 39 s / 55 s this way in the next.

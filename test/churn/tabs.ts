@@ -2,9 +2,9 @@
  * Tabs as peers that come and go, for the churn run (churn.test.ts) and the soak (soak/run.ts): opening them,
  * each crashable one in a browser of its own, joining them back, freezing them, and reading files back.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { Rng } from '../../shared/sim/rng';
-import { launchCrashableBrowser, waitFor } from '../e2e/harness';
+import { launchCrashableBrowser, launchProfile, waitFor } from '../e2e/harness';
 import { freeze } from '../e2e/lifecycle';
 import { getHash, join, openPeer, putRandom, state } from '../e2e/ring';
 
@@ -24,13 +24,16 @@ export function pace(until: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, until - Date.now())));
 }
 
-/** Opens tabs at `url`: normal ones in one shared context, crashable ones each in a browser closed by `defer`. */
-export function tabOpener(opts: { url: string; browser: Browser; defer: (cleanup: () => unknown) => void }) {
+/**
+ * Opens tabs at `url`: normal ones in one shared profile on disk (the soak's dozen tabs hold over a gigabyte, past
+ * what an off-the-record context keeps in memory), crashable ones each in a browser; all closed by `defer`.
+ */
+export function tabOpener(opts: { url: string; defer: (cleanup: () => unknown) => void }) {
   let context: BrowserContext | undefined;
   let opened = 0;
   return {
     async normal(): Promise<Peer> {
-      context ??= await opts.browser.newContext();
+      context ??= await launchProfile(opts.defer);
       const name = `tab${opened++}`;
       const page = await openPeer(context, opts.url, name);
       return { name, page, host: (await state(page)).host };

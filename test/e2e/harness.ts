@@ -113,15 +113,25 @@ export async function launchCrashableBrowser(): Promise<{ browser: Browser; kill
 }
 
 /**
- * A browser with a profile of its own in which origin `url` may store only `quotaBytes`: CDP
- * Storage.overrideQuotaForOrigin works only in a persistent profile, and every tab of one origin in a profile
- * shares it. Closed and removed through `defer`.
+ * A browser with a profile of its own on disk, closed and removed through `defer`. Tabs that must hold more than
+ * about a gigabyte need one: an off-the-record context (`browser.newContext()`) keeps IndexedDB in memory and
+ * refused a write at 1,280 MiB of random bytes here, while `navigator.storage.estimate()` reported a 12 GB quota.
  */
-export async function launchQuotaProfile(url: string, quotaBytes: number, defer: (cleanup: () => unknown) => void): Promise<BrowserContext> {
-  const profile = mkdtempSync(joinPath(tmpdir(), 'ringshare-quota-'));
+export async function launchProfile(defer: (cleanup: () => unknown) => void): Promise<BrowserContext> {
+  const profile = mkdtempSync(joinPath(tmpdir(), 'ringshare-profile-'));
   defer(() => rmSync(profile, { recursive: true, force: true }));
   const context = await chromium.launchPersistentContext(profile, await launchOptions());
   defer(() => context.close());
+  return context;
+}
+
+/**
+ * A browser profile of its own (launchProfile) in which origin `url` may store only `quotaBytes`: CDP
+ * Storage.overrideQuotaForOrigin works only in a persistent profile, and every tab of one origin in a profile
+ * shares it.
+ */
+export async function launchQuotaProfile(url: string, quotaBytes: number, defer: (cleanup: () => unknown) => void): Promise<BrowserContext> {
+  const context = await launchProfile(defer);
   const blank = context.pages()[0] ?? (await context.newPage());
   await (await context.newCDPSession(blank)).send('Storage.overrideQuotaForOrigin', { origin: url, quotaSize: quotaBytes });
   return context;
@@ -218,17 +228,27 @@ export async function withCleanup<T>(body: (defer: (cleanup: () => unknown) => v
   }
 }
 
-export interface Session {
+export interface ServerSession {
   server: SignalServer;
-  browser: Browser;
   defer: (cleanup: () => unknown) => void;
+}
+
+export interface Session extends ServerSession {
+  browser: Browser;
+}
+
+/** The real server, closed in `finally`, for runs that launch their own browsers (launchProfile, launchCrashableBrowser). */
+export function withServer<T>(body: (session: ServerSession) => Promise<T>): Promise<T> {
+  return withCleanup(async (defer) => {
+    const server = await startServer();
+    defer(() => server.close());
+    return body({ server, defer });
+  });
 }
 
 /** The usual start of a test: the real server and one browser (with `browserArgs`), both closed in `finally`. */
 export function withSession<T>(body: (session: Session) => Promise<T>, opts: { browserArgs?: string[] } = {}): Promise<T> {
-  return withCleanup(async (defer) => {
-    const server = await startServer();
-    defer(() => server.close());
+  return withServer(async ({ server, defer }) => {
     const browser = await launchBrowser(opts.browserArgs);
     defer(() => browser.close());
     return body({ server, browser, defer });
