@@ -22,6 +22,11 @@ export class MemoryStore implements BlobStore {
     return this.used;
   }
 
+  /** What navigator.storage.estimate() tells a tab: bytes used and the quota (Infinity when none was set). */
+  async estimate(): Promise<{ usage: number; quota: number }> {
+    return { usage: this.used, quota: this.quotaBytes };
+  }
+
   get chunkCount(): number {
     return this.chunks.size;
   }

@@ -48,6 +48,8 @@ export function makePeer(address: Address, w: PeerWiring): SimPeer {
     identity: w.signers.identity(address),
     verify: w.signers.verify,
     config: w.config,
+    // A tab checks navigator.storage.estimate() before it pulls an offer; a peer with a quota does the same.
+    ...(w.quotaBytes === undefined ? {} : { storageEstimate: () => store.estimate() }),
   });
   return { address, key: node.key, node, store, transport, state: 'new' };
 }

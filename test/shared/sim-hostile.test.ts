@@ -1,6 +1,6 @@
 /**
  * Hostile peers (issue #18), the ring side: the three attacks of ../shared/repro (sybil-delete, offer-flood,
- * fake-next-hops; adapted copies in test/repro) in the simulator on several seeds, each of which worked
+ * fake-next-hops, with its peer-left part; adapted copies in test/repro) in the simulator on several seeds, each of which worked
  * before: 19 of 19 files down to one honest copy or none, 1,000 chunks pulled by a peer that is no replica,
  * 18 made-up peers contacted after one 'find' reply.
  */
@@ -99,6 +99,33 @@ describe('a hostile peer cannot', () => {
     expect(chunkReqs).toBeLessThan(600);
   });
 
+  it.each(SEEDS)('make a neighbour pull a file its storage estimate has no room for (seed %i)', async (seed) => {
+    const quota = 1024 * 1024;
+    const sim = new Simulation({ seed, latencyMs: [5, 20], config: { chunkSize: 1024 }, quotaBytes: quota });
+    await sim.createRing(8);
+    const name = 'big.iso';
+    await sim.putFile(name, sim.rng.bytes(200 * 1024));
+    await sim.converge(20_000, { placement: true });
+    const reps = sim.replicasOf(name);
+    const meta = sim.peer(reps[0]!).node.stored(name)!;
+    const z = sim.live().find((p) => !reps.includes(p.address))!;
+    const neighbour = sim.peer(z.node.successors.find((a) => !reps.includes(a) && a !== z.address) ?? z.node.predecessor!);
+    // Fill z to within 100 KiB of its quota: the 200 KiB offer does not fit, and the estimate says so before a pull.
+    await sim.clock.drive(z.store.putChunk('filler', 0, new Uint8Array(quota - z.store.bytesUsed - 100 * 1024)), 1000);
+    let chunkReqs = 0;
+    for (const a of reps) wrap(sim.peer(a), (from, msg, honest) => ((msg.body as { type: string }).type === 'chunk' && from === z.address && chunkReqs++, honest(from, msg)));
+    const reply = await sim.clock.drive(
+      neighbour.transport.request(z.address, { body: { type: 'offer', meta: toWireMeta(meta), role: 'backup', sources: reps, replicate: false } }, { timeoutMs: 60_000 }).then(
+        () => 'stored',
+        (e: { code?: string }) => e.code,
+      ),
+      70_000,
+    );
+    expect(reply).toBe('quota-exceeded');
+    expect(chunkReqs).toBe(0);
+    expect(z.node.stats.refusedOffers).toBeGreaterThanOrEqual(1);
+  });
+
   it.each(SEEDS)('make a peer contact every made-up id a find reply names (seed %i)', async (seed) => {
     const sim = new Simulation({ seed });
     const peers = await sim.createRing(6);
@@ -120,6 +147,35 @@ describe('a hostile peer cannot', () => {
     const routing = (victim.node as unknown as { routing: { takeRemembered(random: () => number): string | undefined } }).routing;
     const remembered: string[] = [];
     for (let i = 0, a = routing.takeRemembered(Math.random); a !== undefined && i < 100; i++, a = routing.takeRemembered(Math.random)) remembered.push(a);
+    expect(remembered.filter((a) => a.startsWith('ghost'))).toEqual([]);
+  });
+
+  it.each(SEEDS)('make a peer dial made-up ids by saying they left (seed %i)', async (seed) => {
+    // fake-next-hops' second part: a 'peer-left' naming any id made every tab suspect it, and reunite then dialled
+    // it every second. The transport hands such news to the node as peerDown (no simulated transport has it).
+    const sim = new Simulation({ seed });
+    const peers = await sim.createRing(6);
+    const victim = peers[1]!;
+    const inner = victim.node as unknown as {
+      maintenance: { peerDown(peer: string): void };
+      routing: { isSuspected(peer: string): boolean; takeRemembered(random: () => number): string | undefined; successor: string };
+    };
+    const contacted = new Set<string>();
+    const request = victim.transport.request.bind(victim.transport);
+    victim.transport.request = (to, msg, opts) => {
+      if (to.startsWith('ghost')) contacted.add(to);
+      return request(to, msg, opts);
+    };
+    const ghosts = Array.from({ length: 20 }, (_, i) => `ghost${i}`);
+    for (const ghost of ghosts) inner.maintenance.peerDown(ghost);
+    // The same news of a peer the victim has heard is believed: the check can fail.
+    inner.maintenance.peerDown(inner.routing.successor);
+    expect(inner.routing.isSuspected(inner.routing.successor)).toBe(true);
+    expect(ghosts.filter((g) => inner.routing.isSuspected(g))).toEqual([]);
+    await sim.stabilize(10_000);
+    expect([...contacted]).toEqual([]);
+    const remembered: string[] = [];
+    for (let i = 0, a = inner.routing.takeRemembered(Math.random); a !== undefined && i < 100; i++, a = inner.routing.takeRemembered(Math.random)) remembered.push(a);
     expect(remembered.filter((a) => a.startsWith('ghost'))).toEqual([]);
   });
 
