@@ -70,6 +70,13 @@ export const REPLICAS_RATE: readonly [number, number] = [50, 200];
 export const OFFER_RATE: readonly [number, number] = [200, 1000];
 /** Proofs of holding read a few chunks each: asked by peers about to drop their copies. */
 export const PROVE_RATE: readonly [number, number] = [50, 200];
+/**
+ * Relayed signals per link (the transport's, not the node's: client/net/signal-paths.ts). A relay past its first
+ * hop costs a signature check (1.9 ms measured), so a flooding link could otherwise keep a tab's thread busy. A
+ * newcomer connects to its fingers and neighbours through its one link, trickle ICE making about 10 signals a
+ * connection: the burst takes 25 connections at once.
+ */
+export const RELAY_RATE: readonly [number, number] = [64, 256];
 /** Bytes a peer may make us pull, per sender, in OFFER_BUDGET_WINDOW_MS, for files we are no replica of. */
 export const OFFER_BUDGET_BYTES = 16 * 1024 * 1024;
 export const OFFER_BUDGET_WINDOW_MS = 60_000;

@@ -5,7 +5,9 @@
  * overlay that hears nothing back within OVERLAY_ANSWER_TIMEOUT_MS is started again through the server, if
  * the server is up.
  */
+import { RELAY_RATE } from '../../shared/constants';
 import { errorCode, errorMessage } from '../../shared/ring/errors';
+import { TokenBuckets } from '../../shared/ring/limits';
 import type { Address, Clock, Logger } from '../../shared/ring/types';
 import { MAX_OVERLAY_HOPS, relayBody, type RelayMessage } from '../../shared/wire/overlay';
 import type { SignalData } from '../../shared/wire/signal';
@@ -74,12 +76,15 @@ export interface Refusal {
 export class SignalPaths {
   readonly counts: SignalPathCounts = { viaServer: 0, viaOverlay: 0, relayed: 0, overlayIn: 0, overlayFallbacks: 0 };
   private readonly routes: OverlayRoutes;
+  /** Relayed signals each link may hand us (RELAY_RATE), checked before the signature that costs the most. */
+  private readonly perLink: TokenBuckets;
   /** Signing and checking are asynchronous; these chains keep signals in the order they were made and arrived. */
   private outgoing: Promise<void> = Promise.resolve();
   private incoming: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly host: SignalPathsHost) {
     this.routes = new OverlayRoutes(() => host.clock.now());
+    this.perLink = new TokenBuckets(host.clock, ...RELAY_RATE);
   }
 
   /** The path for a connection we start. Routing by key only reaches the target through ring links: a tab outside the ring uses the server while it can. */
@@ -140,6 +145,7 @@ export class SignalPaths {
 
   private async take(link: Link, msg: RelayMessage): Promise<RelayOutcome> {
     const address = this.host.address;
+    if (!this.perLink.take(link.peer)) return refusal('relay-rate', 'rate-limited', `${link.peer} relays more than ${RELAY_RATE[0]} signals a second`);
     if (msg.hops === 0 && msg.from !== link.peer) return refusal('spoofed-from', 'bad-message', `a first hop must come from its sender, not ${msg.from}`);
     if (msg.from === address) return refusal('relay-loop', 'bad-message', 'a signal of ours came back');
     if (msg.to !== address && msg.hops + 1 >= MAX_OVERLAY_HOPS) return refusal('relay-hops', 'no-route', `no hops left for ${msg.to}`);

@@ -5,6 +5,7 @@ import { OverlayRoutes } from '../../client/net/overlay-routes';
 import { RelayAuth } from '../../client/net/relay-auth';
 import { OVERLAY_ANSWER_TIMEOUT_MS, SignalPaths } from '../../client/net/signal-paths';
 import { TransportError } from '../../client/net/transport-error';
+import { RELAY_RATE } from '../../shared/constants';
 import { SimClock } from '../../shared/sim/clock';
 import type { SignalData } from '../../shared/wire/signal';
 import type { RelayMessage } from '../../shared/wire/overlay';
@@ -112,6 +113,26 @@ describe('SignalPaths', () => {
     expect(await paths.received(from, relay({ from: 'm', hops: 1 }))).toMatchObject({ ok: false, reason: 'relay-loop' });
     expect(await paths.received(from, relay({ to: 'z', hops: 15 }))).toMatchObject({ ok: false, reason: 'relay-hops' });
     expect(paths.counts).toMatchObject({ overlayIn: 1, relayed: 1 });
+  });
+
+  it('takes at most RELAY_RATE relayed signals from one link, refused before any signature check, other links untouched', async () => {
+    const flooder = openLink('a');
+    const other = openLink('b');
+    const { clock, paths } = setup([flooder, other]);
+    const relay = (from: string): RelayMessage => ({ type: 'relay', from, to: 'm', hops: 0, signal: OFFER, ...UNSIGNED });
+    const [perSecond, burst] = RELAY_RATE;
+    const taken = [];
+    for (let i = 0; i < burst + 10; i++) taken.push(await paths.received(flooder, relay('a')));
+    expect(taken.filter((o) => o.ok)).toHaveLength(burst);
+    expect(taken.at(-1)).toMatchObject({ ok: false, reason: 'relay-rate', code: 'rate-limited' });
+    // A forged relay past the limit is refused for the rate, its signature never checked.
+    const forged = { ...relay('x'), hops: 3 };
+    expect(await paths.received(flooder, forged)).toMatchObject({ ok: false, reason: 'relay-rate' });
+    expect(await paths.received(other, relay('b'))).toEqual({ ok: true, signal: OFFER });
+    await clock.runFor(1000);
+    const next = [];
+    for (let i = 0; i < perSecond + 5; i++) next.push(await paths.received(flooder, relay('a')));
+    expect(next.filter((o) => o.ok)).toHaveLength(perSecond);
   });
 
   it('believes a relayed from past the first hop only when its key and signature say so, and learns the way back only then', async () => {

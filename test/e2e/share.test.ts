@@ -1,6 +1,6 @@
 /**
- * The ring's files in the page and share links, in real tabs: a tab lists what three others put, the filter
- * narrows the list, a click fetches the identical bytes; a share link opened in a fresh browser context
+ * The ring's files in the page and share links, in real tabs: a tab lists what three others put and not what
+ * one of them deleted, the filter narrows the list, a click fetches the identical bytes; a share link opened in a fresh browser context
  * downloads the identical file, and a link to a missing file says so plainly.
  */
 import { readFile } from 'node:fs/promises';
@@ -33,7 +33,7 @@ async function downloadHash(page: Page): Promise<{ name: string; hash: string }>
   return { name: download.suggestedFilename(), hash: sha256(await readFile((await download.path())!)) };
 }
 
-test('a tab lists the files three others put, the filter narrows the list, a click fetches the identical bytes, and share links work from a fresh context', async () => {
+test('a tab lists the files three others put and not a deleted one, the filter narrows the list, a click fetches the identical bytes, and share links work from a fresh context', async () => {
   await withSession(async ({ server, browser, defer }) => {
     const context = await browser.newContext({ acceptDownloads: true });
     defer(() => context.close());
@@ -60,9 +60,15 @@ test('a tab lists the files three others put, the filter narrows the list, a cli
     for (const entry of entries) expect(hosts).toContain(entry.owner);
     expect(entries.find((e) => e.name === 'notes-2.bin')?.size).toBe(700_005);
 
+    // A file its writer deletes leaves the list, the page's and dht.list's.
+    await putters[0]!.evaluate(() => window.dht!.delete('photo-0.bin'));
+    const kept = names.filter((n) => n !== 'photo-0.bin');
+    expect(await waitForListed(browser0, kept, 'the deleted file to leave the list')).toEqual(kept);
+    expect((await browser0.evaluate(() => window.dht!.list())).map((e) => e.name)).toEqual(kept);
+
     // "contains" narrows the page's list at once; "starts with" asks the owners.
     await browser0.fill('#ring-filter', 'OTO');
-    expect(await listedNames(browser0)).toEqual(names.filter((n) => n.startsWith('photo')));
+    expect(await listedNames(browser0)).toEqual(kept.filter((n) => n.startsWith('photo')));
     await browser0.selectOption('#ring-filter-mode', 'prefix');
     await browser0.fill('#ring-filter', 'notes-');
     await waitForListed(browser0, names.filter((n) => n.startsWith('notes-')), 'the "starts with" filter to list the notes only');
