@@ -193,6 +193,8 @@ async function soak(plan: SoakPlan): Promise<Record<string, unknown>> {
     for (let tab = 0; tab < survivors.length; tab++) {
       const mine = share(tab);
       (await hashesFrom(survivors[tab]!.page, mine, VERIFY_PARALLEL)).forEach((hash, i) => got.set(mine[i]!, hash));
+      // The read-back of a full-size run took over 20 minutes on this machine: say how far it is.
+      logEvent('soak-verify-progress', { tab, read: got.size, of: names.length, matched: names.filter((n) => got.get(n) === stored.get(n)).length, ms: Date.now() - settleStart });
     }
     const missed = names.filter((name) => got.get(name) !== stored.get(name));
     if (missed.length > 0) {
