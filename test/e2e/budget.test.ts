@@ -35,6 +35,22 @@ function setLinkBudget(page: Page, budget: number): Promise<void> {
   }, budget);
 }
 
+/**
+ * Per tab, the peers neither end uses for the ring: not among its neighbours or fingers, and it not among theirs.
+ * A link between them carries nothing once a test is done with it, so the trimmer may close it.
+ */
+async function coldPeers(pages: Page[]): Promise<string[][]> {
+  const views = await Promise.all(
+    pages.map((page) =>
+      page.evaluate(() => {
+        const ring = (window.dht as unknown as { node: { routing: { successors: string[]; predecessors: string[]; fingers: (string | null)[] } } }).node.routing;
+        return { host: window.dht!.host, uses: [...ring.successors, ...ring.predecessors, ...ring.fingers.filter((f): f is string => f !== null)] };
+      }),
+    ),
+  );
+  return views.map((view) => views.filter((other) => other.host !== view.host && !view.uses.includes(other.host) && !other.uses.includes(view.host)).map((other) => other.host));
+}
+
 async function linkSample(pages: Page[]): Promise<Array<{ links: number; budget: number | null }>> {
   return Promise.all(pages.map(async (page) => {
     const { links, budget } = await transportStats(page);
@@ -100,25 +116,31 @@ test('12 tabs stay within their connection budgets while files are put and fetch
     for (const { linksCreated } of stats) expect(linksCreated).toBeLessThan(4 * TABS);
 
     // Squeezed to its 6 neighbours and one more link, a tab closes links by agreement: neither end reports the other down.
-    // How many links tab0 holds depends on where the random ids fall: with 8 or fewer (its 6 neighbours and its
-    // fingers among them) a budget of 7 leaves one link or none to close. So tab0 first links to every other tab,
-    // with its budget lifted so nothing closes meanwhile: then it holds 11 links, 5 of them not neighbours, and the
-    // ones only this setup used are idle.
-    const squeezed = pages[0]!;
+    // Only idle links are closed, and a link is idle only if neither end uses it for the ring: fix-fingers asks a
+    // finger every 100 ms, so a link to a finger, or from a tab whose finger we are, is never idle for LINK_IDLE_MS.
+    // How many such cold peers a tab has depends on where the random ids fall (a CI run squeezed tab0 with none
+    // and timed out waiting for its closes): the test squeezes the tab with the most. It first links to every
+    // other tab, with its budget lifted so nothing closes meanwhile: then it holds 11 links, 5 of them not neighbours.
+    const cold = await coldPeers(pages);
+    const at = cold.reduce((best, peers, i) => (peers.length > cold[best]!.length ? i : best), 0);
+    const wanted = Math.min(2, cold[at]!.length);
+    logEvent('budget-squeeze', { tab: at, cold: cold.map((peers) => peers.length) });
+    expect(wanted, 'a tab with a peer neither end uses for the ring').toBeGreaterThanOrEqual(1);
+    const squeezed = pages[at]!;
     const ids = (await states(pages)).map((s) => s.host);
     for (const page of pages) await recordPeersDown(page);
     await setLinkBudget(squeezed, TABS);
     await squeezed.evaluate(async ({ peers, timeoutMs }) => {
       const transport = window.ringshare!.transport!;
       await Promise.all(peers.map((peer) => transport.request(peer, { body: { type: 'ping' } }, { timeoutMs })));
-    }, { peers: ids.slice(1), timeoutMs: PING_MS });
-    expect((await transportStats(squeezed)).links, 'links of tab0 before the squeeze').toBeGreaterThanOrEqual(SQUEEZED_BUDGET + 2);
+    }, { peers: ids.filter((_, i) => i !== at), timeoutMs: PING_MS });
+    expect((await transportStats(squeezed)).links, `links of tab${at} before the squeeze`).toBeGreaterThanOrEqual(SQUEEZED_BUDGET + 2);
     const closedBefore = (await transportStats(squeezed)).budgetClosed;
     await setLinkBudget(squeezed, SQUEEZED_BUDGET);
     // It closes what is idle; what the ring keeps using stays open (never a link in use), so only the closes are waited for.
-    await waitFor(() => transportStats(squeezed), (s) => s.budgetClosed >= closedBefore + 2, { timeoutMs: 10_000, what: 'tab0 to close two links for its budget' });
+    await waitFor(() => transportStats(squeezed), (s) => s.budgetClosed >= closedBefore + wanted, { timeoutMs: 10_000, what: `tab${at} to close ${wanted} links for its budget` });
     expect(await peersDown(squeezed)).toEqual([]);
-    for (const [i, page] of pages.entries()) expect(await peersDown(page), `tab${i} about tab0`).not.toContain(ids[0]);
+    for (const [i, page] of pages.entries()) expect(await peersDown(page), `tab${i} about tab${at}`).not.toContain(ids[at]);
     expect(ringErrors(await states(pages))).toEqual([]);
     expect(await getHash(squeezed, names[1]!)).toBe(hashes.get(names[1]!));
   });
