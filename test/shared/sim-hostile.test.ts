@@ -6,12 +6,42 @@
  */
 import { describe, expect, it } from 'vitest';
 import { betweenRightIncl, hashKey } from '../../shared/ring/id';
-import type { Envelope } from '../../shared/ring/types';
+import type { Envelope, FileMeta } from '../../shared/ring/types';
 import { Simulation, type SimPeer } from '../../shared/sim/simulation';
 import { toWireMeta } from '../../shared/wire/peer';
 
 const SEEDS = [2, 3, 4];
 const M = 64;
+
+/** Every made-up id (named `ghost…`) that `peer` sends a request to, from now on. */
+function ghostsContacted(peer: SimPeer): Set<string> {
+  const contacted = new Set<string>();
+  const request = peer.transport.request.bind(peer.transport);
+  peer.transport.request = (to, msg, opts) => {
+    if (to.startsWith('ghost')) contacted.add(to);
+    return request(to, msg, opts);
+  };
+  return contacted;
+}
+
+/** The made-up ids `peer` remembers for reunite, which would dial them for ever (drains what it remembers). */
+function ghostsRemembered(peer: SimPeer): string[] {
+  const routing = (peer.node as unknown as { routing: { takeRemembered(random: () => number): string | undefined } }).routing;
+  const remembered: string[] = [];
+  for (let i = 0, a = routing.takeRemembered(Math.random); a !== undefined && i < 100; i++, a = routing.takeRemembered(Math.random)) remembered.push(a);
+  return remembered.filter((a) => a.startsWith('ghost'));
+}
+
+/** `from` offers `meta` to `to` as a backup, naming `sources`: 'stored' or the refusal's code. */
+function offer(sim: Simulation, from: SimPeer, to: SimPeer, meta: FileMeta, sources: string[]): Promise<string | undefined> {
+  return sim.clock.drive(
+    from.transport.request(to.address, { body: { type: 'offer', meta: toWireMeta(meta), role: 'backup', sources, replicate: false } }, { timeoutMs: 60_000 }).then(
+      () => 'stored',
+      (e: { code?: string }) => e.code,
+    ),
+    70_000,
+  );
+}
 
 function wrap(peer: SimPeer, answer: (from: string, msg: Envelope, honest: (from: string, msg: Envelope) => Promise<Envelope>) => Promise<Envelope>): void {
   const honest = peer.transport.handler!;
@@ -66,21 +96,13 @@ describe('a hostile peer cannot', () => {
     const neighbour = sim.live().find((p) => !reps.includes(p.address) && p !== z && neighbours.has(p.address))!;
     let chunkReqs = 0;
     for (const a of reps) wrap(sim.peer(a), (from, msg, honest) => ((msg.body as { type: string }).type === 'chunk' && chunkReqs++, honest(from, msg)));
-    const offer = async (from: SimPeer) =>
-      sim.clock.drive(
-        from.transport.request(z.address, { body: { type: 'offer', meta: toWireMeta(meta), role: 'backup', sources: reps, replicate: false } }, { timeoutMs: 60_000 }).then(
-          () => 'stored',
-          (e: { code?: string }) => e.code,
-        ),
-        70_000,
-      );
     if (stranger) {
-      expect(await offer(stranger)).toBe('not-responsible');
+      expect(await offer(sim, stranger, z, meta, reps)).toBe('not-responsible');
       expect(chunkReqs).toBe(0);
     }
     const replies: unknown[] = [];
     for (let round = 0; round < 5; round++) {
-      replies.push(await offer(neighbour));
+      replies.push(await offer(sim, neighbour, z, meta, reps));
       await sim.stabilize(2000);
     }
     // A neighbour's hand-off is taken once; the copy is handed back to the replicas, and not taken again.
@@ -114,14 +136,7 @@ describe('a hostile peer cannot', () => {
     await sim.clock.drive(z.store.putChunk('filler', 0, new Uint8Array(quota - z.store.bytesUsed - 100 * 1024)), 1000);
     let chunkReqs = 0;
     for (const a of reps) wrap(sim.peer(a), (from, msg, honest) => ((msg.body as { type: string }).type === 'chunk' && from === z.address && chunkReqs++, honest(from, msg)));
-    const reply = await sim.clock.drive(
-      neighbour.transport.request(z.address, { body: { type: 'offer', meta: toWireMeta(meta), role: 'backup', sources: reps, replicate: false } }, { timeoutMs: 60_000 }).then(
-        () => 'stored',
-        (e: { code?: string }) => e.code,
-      ),
-      70_000,
-    );
-    expect(reply).toBe('quota-exceeded');
+    expect(await offer(sim, neighbour, z, meta, reps)).toBe('quota-exceeded');
     expect(chunkReqs).toBe(0);
     expect(z.node.stats.refusedOffers).toBeGreaterThanOrEqual(1);
   });
@@ -134,20 +149,12 @@ describe('a hostile peer cannot', () => {
     wrap(mallory, async (from, msg, honest) =>
       (msg.body as { type: string }).type === 'find' ? { body: { type: 'next', next: `ghost${n++}`, also: Array.from({ length: 15 }, () => `ghost${n++}`) } } : honest(from, msg),
     );
-    const contacted = new Set<string>();
-    const request = victim.transport.request.bind(victim.transport);
-    victim.transport.request = (to, msg, opts) => {
-      if (to.startsWith('ghost')) contacted.add(to);
-      return request(to, msg, opts);
-    };
+    const contacted = ghostsContacted(victim);
     await sim.clock.drive(victim.node.lookup(123456789n, mallory.address).catch(() => undefined), 600_000);
     expect(n).toBeGreaterThanOrEqual(16);
     expect(contacted.size).toBeLessThanOrEqual(2);
     // Nor are the ghosts remembered (as suspects): reunite would dial them for ever.
-    const routing = (victim.node as unknown as { routing: { takeRemembered(random: () => number): string | undefined } }).routing;
-    const remembered: string[] = [];
-    for (let i = 0, a = routing.takeRemembered(Math.random); a !== undefined && i < 100; i++, a = routing.takeRemembered(Math.random)) remembered.push(a);
-    expect(remembered.filter((a) => a.startsWith('ghost'))).toEqual([]);
+    expect(ghostsRemembered(victim)).toEqual([]);
   });
 
   it.each(SEEDS)('make a peer dial made-up ids by saying they left (seed %i)', async (seed) => {
@@ -158,14 +165,9 @@ describe('a hostile peer cannot', () => {
     const victim = peers[1]!;
     const inner = victim.node as unknown as {
       maintenance: { peerDown(peer: string): void };
-      routing: { isSuspected(peer: string): boolean; takeRemembered(random: () => number): string | undefined; successor: string };
+      routing: { isSuspected(peer: string): boolean; successor: string };
     };
-    const contacted = new Set<string>();
-    const request = victim.transport.request.bind(victim.transport);
-    victim.transport.request = (to, msg, opts) => {
-      if (to.startsWith('ghost')) contacted.add(to);
-      return request(to, msg, opts);
-    };
+    const contacted = ghostsContacted(victim);
     const ghosts = Array.from({ length: 20 }, (_, i) => `ghost${i}`);
     for (const ghost of ghosts) inner.maintenance.peerDown(ghost);
     // The same news of a peer the victim has heard is believed: the check can fail.
@@ -174,9 +176,7 @@ describe('a hostile peer cannot', () => {
     expect(ghosts.filter((g) => inner.routing.isSuspected(g))).toEqual([]);
     await sim.stabilize(10_000);
     expect([...contacted]).toEqual([]);
-    const remembered: string[] = [];
-    for (let i = 0, a = inner.routing.takeRemembered(Math.random); a !== undefined && i < 100; i++, a = inner.routing.takeRemembered(Math.random)) remembered.push(a);
-    expect(remembered.filter((a) => a.startsWith('ghost'))).toEqual([]);
+    expect(ghostsRemembered(victim)).toEqual([]);
   });
 
   it('run a whole lookup for it more than a few times a second', async () => {
