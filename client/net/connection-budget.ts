@@ -43,13 +43,21 @@ export interface RingView {
   known: number;
 }
 
-/** Peers in the ring, from the arc our successor and predecessor lists span: gaps / (arc / ring size). */
+/**
+ * Peers in the ring, from the arc our successor and predecessor lists span: gaps / (arc / ring size). The arc
+ * runs from the predecessor farthest behind us to the successor farthest ahead, not from the lists' last entries:
+ * a list copied from a neighbour mid-change may be out of order or hold a peer on our other side, and its last
+ * entry then spans a fraction of the arc, so six gaps read as a ring of hundreds (a CI run's tab in a ring of
+ * 12 budgeted for over 64 peers). Measured this way a wrong entry can only widen the arc: the estimate falls, to
+ * no less than the peers we know.
+ */
 export function estimateRingSize(view: RingView): number {
   if (view.wrapped) return view.predecessorKeys.length + 1;
-  const first = view.predecessorKeys.at(-1) ?? view.selfKey;
-  const last = view.successorKeys.at(-1) ?? view.selfKey;
+  const farthest = (distances: bigint[]) => distances.reduce((a, b) => (b > a ? b : a), 0n);
+  const behind = farthest(view.predecessorKeys.map((key) => distance(key, view.selfKey, view.m)));
+  const ahead = farthest(view.successorKeys.map((key) => distance(view.selfKey, key, view.m)));
   const gaps = view.predecessorKeys.length + view.successorKeys.length;
-  const arc = distance(first, last, view.m);
+  const arc = behind + ahead;
   const spaced = gaps === 0 || arc === 0n ? 1 : Number((ringSize(view.m) * BigInt(gaps)) / arc);
   return Math.max(view.known + 1, spaced);
 }

@@ -27,6 +27,15 @@ describe('estimateRingSize', () => {
     expect(estimateRingSize({ ...evenRing(3, 2), wrapped: true })).toBe(3);
   });
 
+  it('reads a list that holds a peer from our other side as a wider arc, never a narrower one', () => {
+    const even = evenRing(12, 3);
+    // Mid-change, the predecessor list copied from a neighbour ends with our second successor: measured from that
+    // last entry, six gaps would span one gap's arc and read as a ring of 72.
+    const mixed = { ...even, predecessorKeys: [...even.predecessorKeys.slice(0, 2), even.successorKeys[1]!] };
+    expect(estimateRingSize(mixed)).toBeLessThanOrEqual(12);
+    expect(estimateRingSize({ ...even, successorKeys: [...even.successorKeys].reverse() })).toBeCloseTo(12, -1);
+  });
+
   it('is never below the peers it knows, and 1 alone', () => {
     expect(estimateRingSize({ ...evenRing(1000, 3), known: 2500 })).toBe(2501);
     expect(estimateRingSize({ m: DEFAULT_M, selfKey: 5n, successorKeys: [], predecessorKeys: [], wrapped: false, known: 0 })).toBe(1);
