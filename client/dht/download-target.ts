@@ -1,8 +1,9 @@
 /**
  * Where a download is put together. A file the user picked a place for (`showSaveFilePicker`) is written straight
  * into that file; otherwise a file up to a threshold becomes a Blob of Blobs in memory, and a bigger one is
- * streamed to the browser's downloads through the service worker when the caller asks for it (the page, where
- * there is no `showSaveFilePicker`: client/save/), else written to a file of the origin private file system. Chromium keeps Blobs in memory up to a browser-wide
+ * streamed to the browser's downloads through the service worker when the caller asks for it (the page, for any
+ * fetch without a picked file: client/save/), else written to a file of the origin private file system (a
+ * programmatic `dht.get`, which returns the file). Chromium keeps Blobs in memory up to a browser-wide
  * limit (about 500 MiB on this machine, with no disk to spill to in a private window), past which every new
  * Blob fails to read: a 1 GiB download held as Blobs could not be read back.
  */

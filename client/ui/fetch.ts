@@ -1,8 +1,10 @@
 /**
  * Fetching a file, by name from the form, by a click in the ring's file list, or from a share link: a progress
  * row with a cancel button, then a download link to the bytes (older links' blob URLs are revoked). A file known
- * to be over the in-memory threshold is written straight to a file the user picks, where the browser can; where
- * it cannot, any file over the threshold is streamed to the browser's downloads through a service worker.
+ * to be over the in-memory threshold is written straight to a file the user picks, where the browser can. Any
+ * other file over the threshold is streamed to the browser's downloads through a service worker: in Firefox,
+ * and in Chromium for a fetch by name or a share link, whose size is not known before the get looks it up, by
+ * when a share link never had a click and a click's activation may have run out for the save dialog.
  */
 import { errorCode } from '../../shared/ring/errors';
 import { asksWhereToSave } from '../dht/download-target';
@@ -117,8 +119,8 @@ export function mountFetch({ form, name, button, status, link }: FetchElements, 
           if ((error as { name?: string }).name === 'AbortError') return;
         }
       }
-      // Without a save dialog, a file over the threshold streams to the browser's downloads.
-      await fetchFile(wanted, options, saveTo, picker ? undefined : new WorkerSave());
+      // Without a file picked, a file over the threshold streams to the browser's downloads.
+      await fetchFile(wanted, options, saveTo, saveTo ? undefined : new WorkerSave());
     } finally {
       running = false;
       button.disabled = false;

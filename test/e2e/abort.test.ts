@@ -1,8 +1,11 @@
 /**
  * Aborting transfers in real tabs: a 32 MiB get and a 32 MiB put aborted halfway reject with an AbortError, the
- * links stay up and the next transfer of the same file succeeds; a 64 MiB download cancelled from the page stops
- * and its file in the origin private file system is deleted.
+ * links stay up and the next transfer of the same file succeeds; a 64 MiB download cancelled from the page (which
+ * streams it to the browser's downloads) stops, and the browser deletes what it had written.
  */
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { DEFAULT_M } from '../../shared/constants';
@@ -121,56 +124,67 @@ test('a 32 MiB get and a 32 MiB put aborted halfway reject with AbortError, link
   });
 });
 
-/**
- * Entries in this tab's download directory of the origin private file system (a file being written has a
- * Chromium swap file, `.crswap`, beside it), and the origin's usage.
- */
-function downloadStorage(page: Page): Promise<{ files: string[]; usage: number }> {
+/** Files in the origin private file system under `downloads/`, where a programmatic get puts a big file. */
+function privateDownloads(page: Page): Promise<string[]> {
   return page.evaluate(async () => {
-    const files: string[] = [];
-    try {
-      const downloads = await (await navigator.storage.getDirectory()).getDirectoryHandle('downloads');
-      for await (const name of (await downloads.getDirectoryHandle(window.dht!.host)).keys()) files.push(name);
-    } catch {
-      // No download directory yet: nothing stored.
+    const found: string[] = [];
+    const downloads = await (await navigator.storage.getDirectory()).getDirectoryHandle('downloads').catch(() => undefined);
+    if (downloads) for await (const tab of (downloads as unknown as AsyncIterable<[string, FileSystemDirectoryHandle]>)) {
+      for await (const name of tab[1].keys()) found.push(`${tab[0]}/${name}`);
     }
-    return { files, usage: (await navigator.storage.estimate()).usage ?? 0 };
+    return found;
   });
 }
 
-test('cancelling a 64 MiB download in the page stops it and deletes its file', async () => {
-  await withSession(async ({ server, browser }) => {
-    const pages = await openPeers(await browser.newContext(), server.url, 3, QUERY);
-    await formRing(pages);
-    await putRandom(pages[0]!, 'large.bin', 64 * MiB);
-    const owner = await ownerOf(pages, 'large.bin');
-    await waitFor(() => states(pages), (s) => s.some((p) => p.host === owner && p.files.includes('large.bin')), { timeoutMs: SETTLE_MS.put * 4, what: 'the owner to hold large.bin' });
-    const hosts = await Promise.all(pages.map((p) => p.evaluate(() => window.dht!.host)));
-    const getter = pages[hosts.findIndex((h) => h !== owner)]!;
+/** Bytes in the browser's download folder: the files it is writing or has written. */
+async function folderBytes(folder: string): Promise<number> {
+  let bytes = 0;
+  for (const name of await readdir(folder)) bytes += (await stat(join(folder, name))).size;
+  return bytes;
+}
 
-    await getter.fill('#fetch-name', 'large.bin');
-    await getter.click('#fetch-button');
-    // Over ?memory-mib=16 it goes to the origin private file system: a file there while it runs.
-    await waitFor(getter, () => {
-      const bar = document.querySelector<HTMLProgressElement>('#fetch-status progress');
-      return bar !== null && bar.max > 1 && bar.value >= bar.max / 4;
-    }, { timeoutMs: SETTLE_MS.put * 4, what: 'the fetch to pass a quarter' });
-    const during = await downloadStorage(getter);
-    expect(during.files.filter((f) => !f.endsWith('.crswap'))).toHaveLength(1);
-    await getter.click('#fetch-status .transfer .cancel');
+test('cancelling a 64 MiB download in the page stops it and frees its storage', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'ringshare-abort-downloads-'));
+  try {
+    await withSession(async ({ server, browser, defer }) => {
+      const context = await browser.newContext({ acceptDownloads: true });
+      defer(() => context.close());
+      const pages = await openPeers(context, server.url, 3, QUERY);
+      await formRing(pages);
+      await putRandom(pages[0]!, 'large.bin', 64 * MiB);
+      const owner = await ownerOf(pages, 'large.bin');
+      await waitFor(() => states(pages), (s) => s.some((p) => p.host === owner && p.files.includes('large.bin')), { timeoutMs: SETTLE_MS.put * 4, what: 'the owner to hold large.bin' });
+      const hosts = await Promise.all(pages.map((p) => p.evaluate(() => window.dht!.host)));
+      const getter = pages[hosts.findIndex((h) => h !== owner)]!;
 
-    await waitFor(getter, () => document.querySelector<HTMLElement>('#fetch-status .transfer')?.dataset.state === 'cancelled', {
-      timeoutMs: SETTLE_MS.put,
-      what: 'the fetch row to say cancelled',
-    });
-    const after = await waitFor(() => downloadStorage(getter), (s) => s.files.length === 0, { timeoutMs: SETTLE_MS.put, what: 'the partial download to be deleted' });
-    logEvent('cancelled-download', { during, after });
-    expect(after.usage).toBeLessThan(during.usage);
-    // Stopped: no progress after the cancel, and the page offers nothing to save.
-    const text = await getter.evaluate(() => document.querySelector('#fetch-status .state')!.textContent);
-    expect(text).toBe('cancelled');
-    expect(await getter.evaluate(() => document.querySelector('#download-link')!.hasAttribute('hidden'))).toBe(true);
-    // And the file is still there for the next fetch.
-    expect(await getHash(getter, 'large.bin')).not.toBeNull();
-  });
+      // Over ?memory-mib=16, a fetch by name streams to the browser's downloads as it arrives.
+      await getter.fill('#fetch-name', 'large.bin');
+      const [download] = await Promise.all([getter.waitForEvent('download', { timeout: SETTLE_MS.put * 4 }), getter.click('#fetch-button')]);
+      await waitFor(getter, () => {
+        const bar = document.querySelector<HTMLProgressElement>('#fetch-status progress');
+        return bar !== null && bar.max > 1 && bar.value >= bar.max / 4;
+      }, { timeoutMs: SETTLE_MS.put * 4, what: 'the fetch to pass a quarter' });
+      const during = await waitFor(() => folderBytes(folder), (bytes) => bytes >= 4 * MiB, { timeoutMs: SETTLE_MS.put, what: 'the download folder to fill' });
+      expect(await privateDownloads(getter), 'no copy in the origin private file system').toEqual([]);
+      await getter.click('#fetch-status .transfer .cancel');
+
+      await waitFor(getter, () => document.querySelector<HTMLElement>('#fetch-status .transfer')?.dataset.state === 'cancelled', {
+        timeoutMs: SETTLE_MS.put,
+        what: 'the fetch row to say cancelled',
+      });
+      // The browser gives the download up and deletes what it had written.
+      const failure = await download.failure();
+      const after = await waitFor(() => folderBytes(folder), (bytes) => bytes === 0, { timeoutMs: SETTLE_MS.put, what: 'the partial download to be deleted' });
+      logEvent('cancelled-download', { during, after, failure });
+      expect(failure).not.toBeNull();
+      // Stopped: no progress after the cancel, and the page offers nothing to save.
+      const text = await getter.evaluate(() => document.querySelector('#fetch-status .state')!.textContent);
+      expect(text).toBe('cancelled');
+      expect(await getter.evaluate(() => document.querySelector('#download-link')!.hasAttribute('hidden'))).toBe(true);
+      // And the file is still there for the next fetch.
+      expect(await getHash(getter, 'large.bin')).not.toBeNull();
+    }, { downloadsPath: folder });
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
 });

@@ -71,7 +71,8 @@ function playwrightDisableFeatures(): Promise<string | undefined> {
   return defaultDisableFeatures;
 }
 
-async function launchOptions(extraArgs: string[] = []) {
+/** `downloadsPath`: where accepted downloads go (else a temporary directory Playwright deletes with the browser). */
+async function launchOptions(extraArgs: string[] = [], downloadsPath?: string) {
   requireChromium();
   const playwrights = await playwrightDisableFeatures();
   const features = [...(playwrights ? playwrights.slice('--disable-features='.length).split(',') : []), ...EXTRA_DISABLED_FEATURES];
@@ -80,12 +81,13 @@ async function launchOptions(extraArgs: string[] = []) {
     headless: true,
     args: [...CHROMIUM_ARGS, ...extraArgs, `--disable-features=${features.join(',')}`],
     ...(playwrights ? { ignoreDefaultArgs: [playwrights] } : {}),
+    ...(downloadsPath !== undefined && { downloadsPath }),
   };
 }
 
 /** `extraArgs` add Chromium switches (`--js-flags=--expose-gc` for a test that collects garbage itself). */
-export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
-  return chromium.launch(await launchOptions(extraArgs));
+export async function launchBrowser(extraArgs: string[] = [], downloadsPath?: string): Promise<Browser> {
+  return chromium.launch(await launchOptions(extraArgs, downloadsPath));
 }
 
 /**
@@ -246,10 +248,13 @@ export function withServer<T>(body: (session: ServerSession) => Promise<T>): Pro
   });
 }
 
-/** The usual start of a test: the real server and one browser (with `browserArgs`), both closed in `finally`. */
-export function withSession<T>(body: (session: Session) => Promise<T>, opts: { browserArgs?: string[] } = {}): Promise<T> {
+/**
+ * The usual start of a test: the real server and one browser (with `browserArgs`, downloads to `downloadsPath`),
+ * both closed in `finally`.
+ */
+export function withSession<T>(body: (session: Session) => Promise<T>, opts: { browserArgs?: string[]; downloadsPath?: string } = {}): Promise<T> {
   return withServer(async ({ server, defer }) => {
-    const browser = await launchBrowser(opts.browserArgs);
+    const browser = await launchBrowser(opts.browserArgs, opts.downloadsPath);
     defer(() => browser.close());
     return body({ server, browser, defer });
   });

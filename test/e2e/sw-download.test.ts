@@ -1,11 +1,13 @@
 /**
- * A download over the in-memory threshold where the browser has no `showSaveFilePicker` (hidden here, as in
- * Firefox): opened by its share link, it streams to the browser's downloads through the service worker, the
- * file on disk is byte-identical, and nothing is left in the origin private file system. (A cancel from the page
- * is not tested here: a second automatic download in this context never reached Playwright's download event.)
+ * Downloads over the in-memory threshold in Chromium, which has `showSaveFilePicker`. A share link (no click, and
+ * the size unknown until the get looks it up) streams the file to the browser's downloads through the service
+ * worker: the file on disk is byte-identical and nothing is left in the origin private file system. A click on a
+ * listed file, whose size the list gives, writes it straight into the file the user picks (the dialog is stood in
+ * for by a handle in the origin private file system, outside the downloads folder). Firefox, which has no save
+ * dialog, streams through the worker too (firefox-download.test.ts). (A cancel from the page is in abort.test.ts.)
  */
 import { readFile, stat } from 'node:fs/promises';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { expect, test } from 'vitest';
 import { logEvent, waitFor, withSession } from './harness';
 import { SETTLE_MS, formRing, openPeers, putRandom, sha256 } from './ring';
@@ -13,11 +15,6 @@ import { SETTLE_MS, formRing, openPeers, putRandom, sha256 } from './ring';
 const MiB = 1024 * 1024;
 /** Downloads over 1 MiB leave memory; one copy per file keeps the puts short. */
 const QUERY = 'replicas=1&memory-mib=1';
-
-/** Every page of the context without the File System Access API's save dialog. */
-async function withoutSavePicker(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => Object.defineProperty(window, 'showSaveFilePicker', { value: undefined, configurable: true }));
-}
 
 /** Files in the origin private file system, anywhere under `downloads/`. */
 function privateDownloads(page: Page): Promise<string[]> {
@@ -43,11 +40,10 @@ function rowState(page: Page): Promise<{ state: string | undefined; text: string
   });
 }
 
-test('a share link to a file over the threshold streams it to disk through the service worker, byte-identical, with no private copy', async () => {
+test('over the threshold, a share link streams to disk through the service worker and a listed file goes to the picked file, byte-identical, no private copy', async () => {
   await withSession(async ({ server, browser, defer }) => {
     const context = await browser.newContext({ acceptDownloads: true });
     defer(() => context.close());
-    await withoutSavePicker(context);
     const pages = await openPeers(context, server.url, 2, QUERY);
     await formRing(pages);
     const hash = await putRandom(pages[0]!, 'big file.bin', 3 * MiB + 12_345);
@@ -57,7 +53,7 @@ test('a share link to a file over the threshold streams it to disk through the s
       opened.waitForEvent('download', { timeout: SETTLE_MS.join + SETTLE_MS.put * 2 }),
       opened.goto(`${server.url}/?get=${encodeURIComponent('big file.bin')}&${QUERY}`),
     ]);
-    expect(await opened.evaluate(() => typeof (window as { showSaveFilePicker?: unknown }).showSaveFilePicker)).toBe('undefined');
+    expect(await opened.evaluate(() => typeof (window as { showSaveFilePicker?: unknown }).showSaveFilePicker)).toBe('function');
     // Served by the worker at /download/<id>/<name>, under the file's own name.
     expect(download.url()).toMatch(new RegExp(`^${server.url}/download/[0-9a-f-]{36}/big%20file\\.bin$`));
     expect(download.suggestedFilename()).toBe('big file.bin');
@@ -70,5 +66,36 @@ test('a share link to a file over the threshold streams it to disk through the s
     expect(await privateDownloads(opened)).toEqual([]);
     logEvent('streamed-download', { url: download.url(), path });
 
+    // A click on the listed file: its size is known, so the page asks where to save and writes the bytes there.
+    const picker = pages[1]!;
+    await picker.evaluate(() => {
+      const picked: string[] = [];
+      (window as { pickedNames?: string[] }).pickedNames = picked;
+      Object.defineProperty(window, 'showSaveFilePicker', {
+        configurable: true,
+        value: async ({ suggestedName }: { suggestedName: string }) => {
+          picked.push(suggestedName);
+          const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('picked', { create: true });
+          return dir.getFileHandle(suggestedName, { create: true });
+        },
+      });
+    });
+    const listed = '#ring-files li[data-name="big file.bin"] button.name';
+    await waitFor(async () => {
+      await picker.click('#ring-refresh');
+      return picker.locator(listed).count();
+    }, (count) => count === 1, { timeoutMs: SETTLE_MS.put * 2, what: 'the big file in the ring\'s list' });
+    await picker.click(listed);
+    const saved = await waitFor(() => rowState(picker), (row) => row.state !== undefined && !['waiting', 'running'].includes(row.state), { timeoutMs: SETTLE_MS.put * 2, what: 'the picked-file fetch to finish' });
+    expect(saved.text).toBe('saved to big file.bin (3.0 MiB)');
+    const written = await picker.evaluate(async () => {
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('picked');
+      const bytes = new Uint8Array(await (await (await dir.getFileHandle('big file.bin')).getFile()).arrayBuffer());
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+      return { picked: (window as { pickedNames?: string[] }).pickedNames, size: bytes.length, hash: [...digest].map((b) => b.toString(16).padStart(2, '0')).join('') };
+    });
+    expect(written).toEqual({ picked: ['big file.bin'], size: 3 * MiB + 12_345, hash });
+    expect(await picker.evaluate(() => document.querySelector('#download-link')!.hasAttribute('hidden'))).toBe(true);
+    expect(await privateDownloads(picker)).toEqual([]);
   });
 });
