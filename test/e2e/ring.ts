@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { BrowserContext, Page } from 'playwright-core';
 import { DEFAULT_M, DEFAULT_REPLICAS } from '../../shared/constants';
 import { hashKey } from '../../shared/ring/id';
-import { openTab, waitFor } from './harness';
+import { logEvent, openTab, waitFor } from './harness';
 
 export interface PeerState {
   host: string;
@@ -51,6 +51,15 @@ export function states(pages: InPage[]): Promise<PeerState[]> {
 }
 
 /**
+ * A new tab's id costs its puzzle, 2^13 hashes on average on the page's main thread (shared/trust/peer-id.ts):
+ * 0.2-0.35 s alone, but the count is geometric (1 tab in 150 needs over five times the average) and the churn
+ * test opens ten tabs in five browsers at once on two cores, where a CI run's tab had no id after 15 s.
+ */
+const PEER_ID_MS = 45_000;
+/** An id that took longer than this is logged, with how long it took. */
+const SLOW_PEER_ID_MS = 5_000;
+
+/**
  * Opens a tab that waits to be told whom to join (`?join=manual`), and waits until it has its id. `slot` is
  * the peer-key slot its sessionStorage starts with (client/identity/peer-key), as a duplicated tab has its
  * original's; ids themselves cannot be chosen. `query` adds page options (`replicas=1`).
@@ -58,7 +67,10 @@ export function states(pages: InPage[]): Promise<PeerState[]> {
 export async function openPeer(context: BrowserContext, baseUrl: string, name: string, slot?: string, query = ''): Promise<Page> {
   if (slot) await context.addInitScript((kept) => sessionStorage.setItem('ringshare.peerKeySlot', kept), slot);
   const page = await openTab(context, `${baseUrl}/?join=manual${query ? `&${query}` : ''}`, name);
-  await waitFor(page, () => Boolean(window.dht?.host), { timeoutMs: 15_000, what: `${name} to get a peer id` });
+  const started = Date.now();
+  await waitFor(page, () => Boolean(window.dht?.host), { timeoutMs: PEER_ID_MS, what: `${name} to get a peer id` });
+  const ms = Date.now() - started;
+  if (ms > SLOW_PEER_ID_MS) logEvent('slow-peer-id', { tab: name, ms });
   return page;
 }
 
